@@ -1,0 +1,186 @@
+/* redis-cluster-init: the command line. It parses arguments, loads config and identity, and
+ * hands over to the library. Exit codes: lib/status.h, docs/cli.md. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "identity.h"
+#include "inspect.h"
+#include "install.h"
+#include "log.h"
+#include "runner.h"
+#include "status.h"
+
+#define DEFAULT_CONFIG "/etc/redis-cluster-init/config.yaml"
+
+static volatile sig_atomic_t g_interrupted = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static const char USAGE[] =
+    "usage: redis-cluster-init [--config FILE] [--log-format text|json] [--log-level LEVEL]\n"
+    "                          [--timeout SECONDS] [--set KEY=VALUE]... <command> [--help]\n"
+    "\n"
+    "commands:\n"
+    "  run        the init container's job: bring this pod into the cluster in its role, leave\n"
+    "             the runtime redis.conf for the main container, exit 0\n"
+    "  plan       print what run would observe and decide; changes nothing\n"
+    "  status     this pod's and the cluster's state as the local node sees it (--json)\n"
+    "  config     print the effective configuration (defaults, file, env, flags)\n"
+    "  install DIR  copy this binary into DIR (an emptyDir shared with another container)\n"
+    "  version    print the version\n"
+    "  help       this text\n"
+    "\n"
+    "The config file is --config, else $RCI_CONFIG, else " DEFAULT_CONFIG ".\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 config error, 4 timeout, 5 interrupted.\n";
+
+static const struct { const char *cmd, *help; } CMD_HELP[] = {
+    { "run", "usage: redis-cluster-init [global flags] run\n"
+             "Run as the init container: write the runtime redis.conf, start a temporary redis-server\n"
+             "(no client port), resolve the peers, create / join / replicate as this pod's ordinal\n"
+             "requires, wait until the cluster's view confirms it, stop the server, exit 0.\n"
+             "Needs POD_NAME (or the hostname) and POD_IP from the downward API.\n" },
+    { "plan", "usage: redis-cluster-init [global flags] plan [--json]\n"
+              "Print what run would observe (DNS, the local node's view, each peer's own view) and\n"
+              "what it would do. Read-only: safe in a live pod.\n" },
+    { "status", "usage: redis-cluster-init [global flags] status [--json]\n"
+                "Print this node's role and the cluster as the local redis sees it.\n" },
+    { "config", "usage: redis-cluster-init [global flags] config\n"
+                "Print the effective configuration after defaults, the file, RCI_* env and --set.\n" },
+    { "install", "usage: redis-cluster-init install DIR\n"
+                 "Copy this binary to DIR/redis-cluster-init (mode 0755), for the copy-into-volume layout.\n" },
+    { "version", "usage: redis-cluster-init version\n" },
+};
+
+static void print_cmd_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof CMD_HELP / sizeof CMD_HELP[0]; i++)
+        if (strcmp(CMD_HELP[i].cmd, cmd) == 0) { fputs(CMD_HELP[i].help, stdout); return; }
+    fputs(USAGE, stdout);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "redis-cluster-init: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", USAGE);
+    return RCI_ERR_USAGE;
+}
+
+typedef struct {
+    const char *config_path;
+    const char *log_format;
+    const char *log_level;
+    const char *timeout;
+    const char *sets[32];
+    int n_sets;
+} flags_t;
+
+/* Defaults, file, env, flags: in that order, later wins. */
+static int load_config(const flags_t *fl, cfg_t *cfg)
+{
+    char err[1024];
+    cfg_defaults(cfg);
+    if (cfg_load_file(cfg, fl->config_path, err, sizeof err) != 0) goto fail;
+    if (cfg_apply_env(cfg, err, sizeof err) != 0) goto fail;
+    if (fl->log_format && cfg_set(cfg, "log_format", fl->log_format, "flag --log-format", err, sizeof err) != 0) goto fail;
+    if (fl->log_level && cfg_set(cfg, "log_level", fl->log_level, "flag --log-level", err, sizeof err) != 0) goto fail;
+    if (fl->timeout && cfg_set(cfg, "timeouts.deadline_s", fl->timeout, "flag --timeout", err, sizeof err) != 0) goto fail;
+    for (int i = 0; i < fl->n_sets; i++) {
+        char key[128];
+        const char *eq = strchr(fl->sets[i], '=');
+        if (!eq || (size_t)(eq - fl->sets[i]) >= sizeof key) {
+            snprintf(err, sizeof err, "flag --set '%s': expected KEY=VALUE", fl->sets[i]);
+            goto fail;
+        }
+        memcpy(key, fl->sets[i], (size_t)(eq - fl->sets[i]));
+        key[eq - fl->sets[i]] = '\0';
+        if (cfg_set(cfg, key, eq + 1, "flag --set", err, sizeof err) != 0) goto fail;
+    }
+    if (cfg_finalize(cfg, fl->config_path, err, sizeof err) != 0) goto fail;
+    log_setup(cfg->log_format, cfg->log_level, NULL);
+    return 0;
+fail:
+    LOG_E("config error: %s. What to do: fix the config (see docs/configuration.md); retrying will not help", err);
+    return -1;
+}
+
+static int load_identity(const cfg_t *cfg, ident_t *id)
+{
+    char err[512];
+    if (ident_load(cfg, id, err, sizeof err) != 0) {
+        LOG_E("identity error: %s. What to do: check the StatefulSet name, the config's name/shards/replicas, and the "
+              "POD_NAME env (fieldRef metadata.name)", err);
+        return -1;
+    }
+    log_set_pod(id->pod);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    flags_t fl = { 0 };
+    log_set_pod(getenv("POD_NAME"));
+    fl.config_path = getenv("RCI_CONFIG");
+    if (!fl.config_path || !*fl.config_path) fl.config_path = DEFAULT_CONFIG;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { fputs(USAGE, stdout); return RCI_OK; }
+        if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) slot = &fl.config_path;
+        else if (strcmp(a, "--log-format") == 0) slot = &fl.log_format;
+        else if (strcmp(a, "--log-level") == 0) slot = &fl.log_level;
+        else if (strcmp(a, "--timeout") == 0) slot = &fl.timeout;
+        else if (strcmp(a, "--set") == 0) {
+            if (fl.n_sets == 32) return usage_error("too many --set flags%s", "");
+            slot = &fl.sets[fl.n_sets++];
+        } else return usage_error("unknown flag '%s'", a);
+        if (i + 1 >= argc) return usage_error("flag '%s' needs a value", a);
+        *slot = argv[++i];
+    }
+    if (i >= argc) return usage_error("missing command%s", "");
+    /* Commands that load no config still honour --log-format. */
+    log_format_t early;
+    if (fl.log_format && log_parse_format(fl.log_format, &early) == 0) log_setup(early, LOG_INFO, getenv("POD_NAME"));
+    const char *cmd = argv[i++];
+    int want_help = 0, json = 0;
+    const char *operand = NULL;
+    for (int j = i; j < argc; j++) {
+        if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) want_help = 1;
+        else if (strcmp(argv[j], "--json") == 0 && (strcmp(cmd, "status") == 0 || strcmp(cmd, "plan") == 0)) json = 1;
+        else if (!operand && argv[j][0] != '-' && strcmp(cmd, "install") == 0) operand = argv[j];
+        else return usage_error("unexpected argument '%s'", argv[j]);
+    }
+    if (want_help || strcmp(cmd, "help") == 0) { print_cmd_help(cmd); return RCI_OK; }
+    if (strcmp(cmd, "version") == 0) { printf("redis-cluster-init %s\n", RCI_VERSION); return RCI_OK; }
+    if (strcmp(cmd, "install") == 0) {
+        if (!operand) return usage_error("install needs a directory%s", "");
+        return install_self(operand);
+    }
+    if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config"))
+        return usage_error("unknown command '%s'", cmd);
+
+    /* Signals: set once, early. run turns SIGTERM into a clean stop of its temporary server. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cfg_t cfg;
+    if (load_config(&fl, &cfg) != 0) return RCI_ERR_CONFIG;
+    if (strcmp(cmd, "config") == 0) { cfg_print(&cfg, stdout); return RCI_OK; }
+    ident_t id;
+    if (load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
+    if (strcmp(cmd, "run") == 0) return runner_run(&cfg, &id, &g_interrupted);
+    if (strcmp(cmd, "plan") == 0) return inspect_plan(&cfg, &id, json, stdout);
+    return inspect_status(&cfg, &id, json, stdout);
+}

@@ -1,0 +1,70 @@
+/* decide: the pure heart of the program. From what this pod observed (its own node's view of the
+ * cluster, the peers' DNS answers, which MEETs are in flight) to the list of actions to take now.
+ * No I/O, no clock: the runner observes, calls dec_decide, acts, and observes again until the
+ * plan is DONE (or FAIL, or the deadline passes). The rules are written down in docs/design.md. */
+#ifndef RCI_DECIDE_H
+#define RCI_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cview.h"
+
+typedef struct {
+    const char *name;       /* pod name */
+    const char *fqdn;       /* its DNS name: the identity it announces */
+    int shard, ordinal;
+    int resolved;           /* DNS answered; 0 means "not up yet" */
+    char ip[64];
+    int64_t since_meet_ms;  /* ms since we last sent MEET to this ip; -1 never */
+} dec_peer_t;
+
+typedef struct {
+    int shards, replicas;
+    int my_shard, my_ordinal;
+    const char *my_fqdn;
+    const cv_view_t *view;   /* our node's CLUSTER NODES */
+    const dec_peer_t *peers; /* every other pod of the topology */
+    size_t n_peers;
+    int handshake_grace_ms;  /* how long to wait for a MEET to complete before treating the peer as not up */
+    int remeet_ms;           /* resend MEET to a still-unknown peer after this long */
+} dec_input_t;
+
+typedef enum {
+    ACT_SET_EPOCH,  /* CLUSTER SET-CONFIG-EPOCH epoch (fresh node only) */
+    ACT_MEET,       /* CLUSTER MEET ip port bus_port (peer = index) */
+    ACT_ADD_SLOTS,  /* CLUSTER ADDSLOTSRANGE first last */
+    ACT_REPLICATE,  /* CLUSTER REPLICATE node_id */
+    ACT_WAIT,       /* nothing to do now; observe again */
+    ACT_DONE,       /* the role is confirmed by the view */
+    ACT_FAIL,       /* a state this program must not touch; reason says why */
+} dec_kind_t;
+
+typedef struct {
+    dec_kind_t kind;
+    int peer;              /* ACT_MEET: index into peers */
+    char node_id[CV_ID_LEN + 1];
+    int first, last;
+    uint64_t epoch;
+    char reason[320];
+} dec_action_t;
+
+#define DEC_MAX_ACTIONS 1100
+
+typedef struct {
+    dec_action_t *actions;  /* owned; dec_plan_free */
+    size_t n;
+    char role[64];          /* the goal: "master of slots 0-5460", "replica of redis-shard0-0" */
+} dec_plan_t;
+
+/* Returns 0 with a plan (always at least one action), -1 only when out of memory. */
+int dec_decide(const dec_input_t *in, dec_plan_t *plan);
+void dec_plan_free(dec_plan_t *plan);
+
+/* Which peer a node of the view is: by announced hostname, else by IP. -1 none, -2 this pod. */
+int dec_pod_of_node(const dec_input_t *in, const cv_node_t *node);
+const char *dec_kind_name(dec_kind_t k);
+
+/* The plan's last action is the verdict: DONE, WAIT or FAIL. */
+const dec_action_t *dec_verdict(const dec_plan_t *plan);
+
+#endif

@@ -1,0 +1,98 @@
+#include "dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include "clock.h"
+
+const char *dns_status_name(dns_status_t s)
+{
+    static const char *names[] = { "pending", "ok", "not found", "failed" };
+    return names[s];
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+    (void)timeouts;
+    dns_result_t *r = arg;
+    if (status == ARES_SUCCESS && res && res->nodes) {
+        const struct ares_addrinfo_node *node = res->nodes;
+        const void *addr = node->ai_family == AF_INET6
+                               ? (const void *)&((const struct sockaddr_in6 *)node->ai_addr)->sin6_addr
+                               : (const void *)&((const struct sockaddr_in *)node->ai_addr)->sin_addr;
+        if (inet_ntop(node->ai_family, addr, r->ip, sizeof r->ip)) r->status = DNS_OK;
+        else { r->status = DNS_FAILED; snprintf(r->detail, sizeof r->detail, "unprintable address"); }
+    } else if (status == ARES_ENOTFOUND || status == ARES_ENODATA) {
+        r->status = DNS_NOTFOUND;
+        snprintf(r->detail, sizeof r->detail, "%s", ares_strerror(status));
+    } else {
+        r->status = DNS_FAILED;
+        snprintf(r->detail, sizeof r->detail, "%s", ares_strerror(status));
+    }
+    if (res) ares_freeaddrinfo(res);
+}
+
+int dns_resolve_all(const char *const *names, size_t n, dns_result_t *out, const dns_opts_t *opts, char *err,
+                    size_t errlen)
+{
+    memset(out, 0, n * sizeof *out);
+    int rc = ares_library_init(ARES_LIB_INIT_ALL);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares library init: %s", ares_strerror(rc));
+        return -1;
+    }
+    ares_channel ch;
+    struct ares_options o;
+    memset(&o, 0, sizeof o);
+    o.timeout = opts->attempt_timeout_ms;
+    o.tries = 2;
+    rc = ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares init (reading /etc/resolv.conf): %s", ares_strerror(rc));
+        ares_library_cleanup();
+        return -1;
+    }
+    if (opts->servers_csv && *opts->servers_csv) {
+        rc = ares_set_servers_csv(ch, opts->servers_csv);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "dns_servers '%s': %s", opts->servers_csv, ares_strerror(rc));
+            ares_destroy(ch);
+            ares_library_cleanup();
+            return -1;
+        }
+    }
+    struct ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = ARES_AI_NOSORT;
+    for (size_t i = 0; i < n; i++) ares_getaddrinfo(ch, names[i], NULL, &hints, on_addrinfo, &out[i]);
+
+    for (;;) {
+        fd_set rfds, wfds;
+        FD_ZERO(&rfds);
+        FD_ZERO(&wfds);
+        int nfds = ares_fds(ch, &rfds, &wfds);
+        if (nfds == 0) break;
+        int64_t left = clock_left_ms(opts->deadline);
+        if (left == 0) break;
+        struct timeval cap = { (time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000) };
+        struct timeval tv, *tvp = ares_timeout(ch, &cap, &tv);
+        select(nfds, &rfds, &wfds, NULL, tvp);
+        ares_process(ch, &rfds, &wfds);
+    }
+    /* Cancelled queries call back with ARES_ECANCELLED/EDESTRUCTION: they become DNS_FAILED. */
+    ares_destroy(ch);
+    ares_library_cleanup();
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].status == DNS_PENDING) {
+            out[i].status = DNS_FAILED;
+            snprintf(out[i].detail, sizeof out[i].detail, "no answer before the deadline");
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,13 @@
+/* inspect: the read-only commands a person runs inside a pod: plan and status. */
+#ifndef RCI_INSPECT_H
+#define RCI_INSPECT_H
+
+#include <stdio.h>
+#include "config.h"
+#include "identity.h"
+
+/* Each returns an RCI_* status. */
+int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out);
+int inspect_status(const cfg_t *cfg, const ident_t *id, int json, FILE *out);
+
+#endif

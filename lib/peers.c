@@ -1,0 +1,129 @@
+#include "peers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "dns.h"
+#include "log.h"
+
+int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    size_t total = topo_count(cfg);
+    p->n = total - 1;
+    p->pods = calloc(total, sizeof *p->pods);
+    p->peers = calloc(total, sizeof *p->peers);
+    p->next_resolve = calloc(total, sizeof *p->next_resolve);
+    p->backoff_ms = calloc(total, sizeof *p->backoff_ms);
+    p->first_meet = calloc(total, sizeof *p->first_meet);
+    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet) {
+        peers_free(p);
+        snprintf(err, errlen, "out of memory for %zu peers", total);
+        return -1;
+    }
+    size_t me = topo_index(cfg, id->shard, id->ordinal), j = 0;
+    for (size_t k = 0; k < total; k++) {
+        if (k == me) { topo_pod(cfg, k, &p->me); continue; }
+        topo_pod(cfg, k, &p->pods[j]);
+        dec_peer_t *d = &p->peers[j];
+        d->name = p->pods[j].name;
+        d->fqdn = p->pods[j].fqdn;
+        d->shard = p->pods[j].shard;
+        d->ordinal = p->pods[j].ordinal;
+        d->since_meet_ms = -1;
+        p->first_meet[j] = -1;
+        p->backoff_ms[j] = 100;
+        j++;
+    }
+    return 0;
+}
+
+void peers_free(peers_t *p)
+{
+    free(p->pods);
+    free(p->peers);
+    free(p->next_resolve);
+    free(p->backoff_ms);
+    free(p->first_meet);
+    memset(p, 0, sizeof *p);
+}
+
+int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen)
+{
+    int64_t now = clock_now_ms();
+    const char **names = calloc(p->n ? p->n : 1, sizeof *names);
+    size_t *idx = calloc(p->n ? p->n : 1, sizeof *idx);
+    dns_result_t *res = calloc(p->n ? p->n : 1, sizeof *res);
+    if (!names || !idx || !res) {
+        free(names); free(idx); free(res);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < p->n; k++) {
+        if (force || now >= p->next_resolve[k]) { names[m] = p->peers[k].fqdn; idx[m] = k; m++; }
+    }
+    int troubled = 0;
+    if (m > 0) {
+        char servers[CFG_MAX_DNS * 65] = "";
+        for (int i = 0; i < cfg->n_dns_servers; i++) {
+            if (i) strcat(servers, ",");
+            strcat(servers, cfg->dns_servers[i]);
+        }
+        int64_t dl = now + cfg->dns_timeout_ms;
+        if (dl > deadline) dl = deadline;
+        dns_opts_t o = { servers, cfg->dns_timeout_ms / 2 > 0 ? cfg->dns_timeout_ms / 2 : 1, dl };
+        if (dns_resolve_all(names, m, res, &o, err, errlen) != 0) {
+            free(names); free(idx); free(res);
+            return -1;
+        }
+        now = clock_now_ms();
+        for (size_t i = 0; i < m; i++) {
+            size_t k = idx[i];
+            dec_peer_t *d = &p->peers[k];
+            if (res[i].status == DNS_OK) {
+                if (!d->resolved || strcmp(d->ip, res[i].ip) != 0) {
+                    LOG_I("dns: %s -> %s%s%s", d->fqdn, res[i].ip, d->resolved ? " (was " : "", d->resolved ? d->ip : "");
+                    snprintf(d->ip, sizeof d->ip, "%s", res[i].ip);
+                    d->resolved = 1;
+                    p->first_meet[k] = -1;
+                }
+                p->backoff_ms[k] = 100;
+                p->next_resolve[k] = now + 2000;
+            } else {
+                if (res[i].status == DNS_FAILED) troubled++;
+                if (d->resolved) LOG_W("dns: %s no longer resolves (%s)", d->fqdn, res[i].detail);
+                else LOG_D("dns: %s: %s (%s)", d->fqdn, dns_status_name(res[i].status), res[i].detail);
+                d->resolved = 0;
+                p->next_resolve[k] = now + p->backoff_ms[k];
+                if (p->backoff_ms[k] < 1000) p->backoff_ms[k] *= 2;
+            }
+        }
+        if (troubled) {
+            size_t first = 0;
+            for (size_t i = 0; i < m; i++) if (res[i].status == DNS_FAILED) { first = i; break; }
+            snprintf(err, errlen, "DNS lookups failing (%d of %zu), e.g. %s: %s", troubled, m, names[first], res[first].detail);
+        }
+    }
+    free(names); free(idx); free(res);
+    return troubled;
+}
+
+void peers_update_meet_ages(peers_t *p, int64_t now)
+{
+    for (size_t k = 0; k < p->n; k++)
+        p->peers[k].since_meet_ms = p->first_meet[k] < 0 ? -1 : now - p->first_meet[k];
+}
+
+void peers_note_meet(peers_t *p, size_t k, int64_t now)
+{
+    if (p->first_meet[k] < 0) p->first_meet[k] = now;
+}
+
+size_t peers_resolved_count(const peers_t *p)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < p->n; k++) c += p->peers[k].resolved != 0;
+    return c;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install every build and test dependency from Debian's packages. Idempotent: safe to re-run.
+set -euo pipefail
+PKGS=(
+    build-essential cmake pkg-config file            # build
+    libhiredis-dev libc-ares-dev libyaml-dev          # the three libraries (static .a included)
+    redis-server redis-tools                          # real Redis 7 + redis-cli for tests
+    dnsmasq-base iproute2 util-linux procps           # the pod simulator: DNS, netns, unshare
+    libc-bin gawk                                     # getent, awk in tests
+    valgrind                                          # memory checks
+)
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's package starts a redis-server service where systemd runs; the tests start their own.
+echo "deps: all installed"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: every command's --help, the exit codes, the messages.
+set -u
+BIN=${1:?usage: cli_test.sh BINARY}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fails=0
+expect() { # expected-code description -- command...
+    local want=$1 what=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"; local got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: $what: exit $got, expected $want"; sed 's/^/    /' "$T/out" "$T/err"; fails=$((fails + 1))
+    else echo "ok: $what"; fi
+}
+expect_err() { # needle: in the last stderr
+    if ! grep -qF -- "$1" "$T/err"; then echo "FAIL: stderr lacks '$1':"; sed 's/^/    /' "$T/err"; fails=$((fails + 1)); fi
+}
+expect_out() {
+    if ! grep -qF -- "$1" "$T/out"; then echo "FAIL: stdout lacks '$1':"; sed 's/^/    /' "$T/out"; fails=$((fails + 1)); fi
+}
+printf 'name: redis\nshards: 3\nreplicas: 1\n' >"$T/ok.yaml"
+printf 'name: redis\nshards: 3\nreplicas: 1\nlog_formatt: json\n' >"$T/typo.yaml"
+printf 'name: redis\nshards: [3\n' >"$T/broken.yaml"
+
+expect 0 "version" -- "$BIN" version; expect_out "redis-cluster-init "
+expect 0 "help" -- "$BIN" help; expect_out "commands:"
+expect 0 "--help" -- "$BIN" --help
+for c in run plan status config version help install; do
+    expect 0 "$c --help" -- "$BIN" "$c" --help; expect_out "usage: redis-cluster-init"
+done
+expect 2 "no command" -- "$BIN"
+expect 2 "unknown command" -- "$BIN" frobnicate; expect_err "unknown command 'frobnicate'"
+expect 2 "unknown flag" -- "$BIN" --frob run; expect_err "unknown flag '--frob'"
+expect 2 "flag without value" -- "$BIN" --config
+expect 2 "stray argument" -- "$BIN" --config "$T/ok.yaml" config extra
+expect 0 "config prints the effective config" -- "$BIN" --config "$T/ok.yaml" config
+expect_out "service: redis-headless"; expect_out "bus_port: 16379"
+expect 0 "env config path" -- env RCI_CONFIG="$T/ok.yaml" RCI_PORT=7000 "$BIN" config; expect_out "port: 7000"; expect_out "bus_port: 17000"
+expect 0 "--set overrides" -- "$BIN" --config "$T/ok.yaml" --set replicas=2 --timeout 9 config
+expect_out "replicas: 2"; expect_out "deadline_s: 9"
+expect 3 "missing config file" -- "$BIN" --config "$T/nope.yaml" config; expect_err "$T/nope.yaml: cannot open"
+expect 3 "typo in a key" -- "$BIN" --config "$T/typo.yaml" config; expect_err "typo.yaml:4:1: unknown key 'log_formatt' (did you mean 'log_format'?)"
+expect 3 "broken YAML" -- "$BIN" --config "$T/broken.yaml" config; expect_err "broken.yaml:3:1: invalid YAML"
+expect 3 "bad --set" -- "$BIN" --config "$T/ok.yaml" --set shards=0 config; expect_err "out of range"
+expect 3 "bad env" -- env RCI_SHARDS=x "$BIN" --config "$T/ok.yaml" config; expect_err "env RCI_SHARDS"
+expect 3 "pod name outside the topology" -- env POD_NAME=redis-shard3-0 "$BIN" --config "$T/ok.yaml" run
+expect_err "shards: 3"; expect_err "What to do"
+expect 3 "pod name of another StatefulSet" -- env POD_NAME=cache-shard0-0 "$BIN" --config "$T/ok.yaml" plan
+expect_err "does not match 'redis-shard<i>-<j>'"
+expect 0 "json logs" -- env POD_NAME=redis-shard0-0 "$BIN" --config "$T/ok.yaml" --log-format json install "$T"
+expect_err '"level":"info","pod":"redis-shard0-0"'
+[ -x "$T/redis-cluster-init" ] && cmp -s "$T/redis-cluster-init" "$BIN" || { echo "FAIL: install did not copy the binary"; fails=$((fails + 1)); }
+expect 1 "install into a missing dir" -- "$BIN" install "$T/missing/dir"; expect_err "cannot create"
+# run with a data dir it cannot write: runtime failure, last line says what failed.
+expect 1 "run with an unwritable data dir" -- env POD_NAME=redis-shard0-0 RCI_DATA_DIR=/proc/nonexistent "$BIN" --config "$T/ok.yaml" --timeout 3 run
+[ "$(tail -n1 "$T/err" | grep -c 'error.*failed:.*What to do')" = 1 ] || { echo "FAIL: last line does not say what failed"; fails=$((fails + 1)); }
+# plan is read-only and works without any server or peer.
+expect 0 "plan on a fresh pod" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan
+expect_out "add-slots  5461-10921"
+[ ! -e "$T/data" ] || { echo "FAIL: plan created files"; fails=$((fails + 1)); }
+expect 0 "plan --json" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan --json
+expect_out '"goal":"master of slots 5461-10921"'
+echo "$fails failure(s)"
+[ "$fails" = 0 ]

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The simulator must be trustworthy: DNS names follow pods, partitions cut, down removes all.
+. "$(dirname "$0")/lib.sh"
+before=$(ip netns list | sort)
+step "up 1x1"
+sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 1 --replicas 1
+a=redis-shard0-0; b=redis-shard0-1
+ipa=$(sim ip $a)
+resolve() { sim exec "$b" -- getent hosts "$1.redis-headless.default.svc.cluster.local" | awk '{print $1}'; }
+short() { sim exec "$b" -- getent hosts "$1.redis-headless" | awk '{print $1}'; }
+step "a pod's DNS name resolves to its current IP from inside another pod (and through the search list)"
+[ "$(resolve $a)" = "$ipa" ] || { echo "resolved $(resolve $a), expected $ipa"; exit 1; }
+[ "$(short $a)" = "$ipa" ] || { echo "short name resolved $(short $a)"; exit 1; }
+[ "$(sim exec $a -- hostname)" = "$a" ] || { echo "hostname is not the pod name"; exit 1; }
+step "an unknown name is NXDOMAIN"
+if sim exec "$b" -- getent hosts "nope.redis-headless.default.svc.cluster.local"; then echo "unknown name resolved"; exit 1; fi
+step "after a restart the name resolves to the new IP"
+sim restart $a
+ipa2=$(sim ip $a)
+[ "$ipa2" != "$ipa" ] || { echo "restart kept the IP"; exit 1; }
+[ "$(resolve $a)" = "$ipa2" ] || { echo "after restart resolved $(resolve $a), expected $ipa2"; exit 1; }
+step "restart --keep-ip keeps it; --wipe empties the PVC"
+sim restart $b --keep-ip --wipe --no-wait
+ipb=$(sim ip $b)
+sim wait-ready 60
+[ "$(sim ip $b)" = "$ipb" ]
+step "a partitioned pod cannot reach the others; heal restores it"
+sim exec $b -- redis-cli -h "$ipa2" ping | grep -q PONG
+sim partition $b
+if sim exec $b -- timeout 2 redis-cli -h "$ipa2" ping 2>/dev/null | grep -q PONG; then echo "partitioned pod reached a peer"; exit 1; fi
+sim heal $b
+for ((i = 0; i < 50; i++)); do sim exec $b -- timeout 1 redis-cli -h "$ipa2" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+sim exec $b -- redis-cli -h "$ipa2" ping | grep -q PONG
+step "no route out of the bridge"
+if sim exec $b -- ip route get 1.1.1.1 >/dev/null 2>&1; then echo "a pod has a route out"; exit 1; fi
+step "DNS stop/start"
+sim dns-stop
+if sim exec $b -- timeout 3 getent hosts "$a.redis-headless.default.svc.cluster.local" >/dev/null; then echo "resolved without DNS"; exit 1; fi
+sim dns-start
+[ "$(resolve $a)" = "$ipa2" ]
+step "down leaves no namespace, bridge or process behind"
+pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done; cat "$SIM_STATE/dns/pid")
+sim down
+[ "$(ip netns list | sort)" = "$before" ] || { echo "namespaces left: $(ip netns list)"; exit 1; }
+if ip link show "psbr$SIM_NET" >/dev/null 2>&1; then echo "bridge left"; exit 1; fi
+for p in $pids; do if kill -0 "$p" 2>/dev/null; then echo "process $p left"; exit 1; fi; done
+sim down # twice is harmless
+echo PASS

@@ -1,0 +1,63 @@
+#include <stdlib.h>
+
+#include "cview.h"
+#include "t.h"
+
+static const char NODES[] =
+    "07c37dfeb235213a872192d90877d0cd55635b91 198.18.0.12:6379@16379,redis-shard0-1.svc.x slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n"
+    "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 198.18.0.10:6379@16379,redis-shard0-0.svc.x myself,master - 0 0 1 connected 0-5460\n"
+    "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 198.18.0.11:6379@16379,redis-shard1-0.svc.x master,fail? - 1426238316232 1426238316232 2 connected 5461-10921 12000 [5463->-e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca]\r\n"
+    "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f :0@0 master,noaddr - 1426238318243 1426238318243 0 disconnected\n"
+    "vars currentEpoch 6 lastVoteEpoch 0\n";
+
+static void bad(const char *text, const char *needle)
+{
+    cv_view_t v;
+    char err[256] = "";
+    CHECK(cv_parse(text, strlen(text), &v, err, sizeof err) != 0);
+    CHECK_CONTAINS(err, needle);
+}
+
+int main(void)
+{
+    cv_view_t v;
+    char err[256] = "";
+    CHECK(cv_parse(NODES, sizeof NODES - 1, &v, err, sizeof err) == 0);
+    CHECK(v.n == 4);
+    CHECK(v.current_epoch == 6);
+    const cv_node_t *me = cv_myself(&v);
+    CHECK(me && strcmp(me->id, "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca") == 0);
+    CHECK(me && me->n_slots == 5461 && cv_owns(me, 0) && cv_owns(me, 5460) && !cv_owns(me, 5461));
+    CHECK(me && cv_owns_exactly(me, 0, 5460));
+    CHECK_STR(me->hostname, "redis-shard0-0.svc.x");
+    CHECK_STR(me->ip, "198.18.0.10");
+    CHECK(me->port == 6379 && me->bus_port == 16379 && me->config_epoch == 1);
+    const cv_node_t *r = cv_find_id(&v, "07c37dfeb235213a872192d90877d0cd55635b91");
+    CHECK(r && (r->flags & CV_REPLICA) && strcmp(r->master_id, me->id) == 0 && !cv_is_down(r));
+    const cv_node_t *f = cv_find_id(&v, "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1");
+    CHECK(f && (f->flags & CV_PFAIL) && cv_is_down(f) && f->n_slots == 5462 && cv_owns(f, 12000));
+    CHECK(f && cv_owns_any(f, 11000, 12000) && !cv_owns_any(f, 11000, 11999));
+    const cv_node_t *g = cv_find_id(&v, "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f");
+    CHECK(g && (g->flags & CV_NOADDR) && g->ip[0] == '\0' && !g->link_connected);
+    cv_view_t copy = { 0 };
+    CHECK(cv_add_copy(&copy, f, CV_PFAIL) == 0 && copy.n == 1 && !(copy.nodes[0].flags & CV_PFAIL) && copy.nodes[0].n_slots == 5462);
+    cv_free(&copy);
+    cv_free(&v);
+
+    CHECK(cv_parse("", 0, &v, err, sizeof err) == 0 && v.n == 0);
+    cv_free(&v);
+    bad("abc 1.2.3.4:1@2 master - 0 0 0 connected\n", "bad node id");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master\n", "expected at least 8 fields");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4 master - 0 0 0 connected\n", "bad address");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:99999@2 master - 0 0 0 connected\n", "bad address");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 x connected\n", "bad config epoch");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 5-3\n", "bad slot");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 16384\n", "bad slot");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 slave zz 0 0 0 connected\n", "bad master id");
+
+    /* Truncations of a real reply never crash. */
+    for (size_t cut = 0; cut < sizeof NODES - 1; cut++) {
+        if (cv_parse(NODES, cut, &v, err, sizeof err) == 0) cv_free(&v);
+    }
+    return T_DONE();
+}

@@ -1,0 +1,336 @@
+/* The decision function on constructed observations: no network, no server. */
+#include <stdlib.h>
+
+#include "decide.h"
+#include "topology.h"
+#include "t.h"
+
+#define SHARDS 3
+#define REPLICAS 1
+#define NPODS (SHARDS * (1 + REPLICAS))
+
+typedef struct {
+    char names[NPODS][32];
+    char fqdns[NPODS][64];
+    dec_peer_t peers[NPODS];
+    size_t n;
+    char my_fqdn[64];
+    int shard, ordinal;
+    char text[8192];
+    cv_view_t view;
+    dec_plan_t plan;
+} world_t;
+
+/* Fake ids: 40 hex digits derived from a pod's index and a generation (a wipe makes a new one). */
+static const char *id_of(int shard, int ord, int gen)
+{
+    static char ids[8][41];
+    static int k = 0;
+    char *b = ids[k++ % 8];
+    snprintf(b, 41, "%02d%02d%02d0000000000000000000000000000000000", shard, ord, gen);
+    return b;
+}
+
+static void world_init(world_t *w, int shard, int ordinal)
+{
+    memset(w, 0, sizeof *w);
+    w->shard = shard;
+    w->ordinal = ordinal;
+    snprintf(w->my_fqdn, sizeof w->my_fqdn, "redis-shard%d-%d.svc", shard, ordinal);
+    for (int s = 0; s < SHARDS; s++) {
+        for (int o = 0; o <= REPLICAS; o++) {
+            if (s == shard && o == ordinal) continue;
+            size_t k = w->n++;
+            snprintf(w->names[k], 32, "redis-shard%d-%d", s, o);
+            snprintf(w->fqdns[k], 64, "redis-shard%d-%d.svc", s, o);
+            w->peers[k].name = w->names[k];
+            w->peers[k].fqdn = w->fqdns[k];
+            w->peers[k].shard = s;
+            w->peers[k].ordinal = o;
+            w->peers[k].since_meet_ms = -1;
+        }
+    }
+}
+
+static dec_peer_t *peer(world_t *w, int s, int o)
+{
+    for (size_t k = 0; k < w->n; k++)
+        if (w->peers[k].shard == s && w->peers[k].ordinal == o) return &w->peers[k];
+    return NULL;
+}
+
+static void resolve(world_t *w, int s, int o, const char *ip, int64_t since_meet)
+{
+    dec_peer_t *p = peer(w, s, o);
+    p->resolved = 1;
+    snprintf(p->ip, sizeof p->ip, "%s", ip);
+    p->since_meet_ms = since_meet;
+}
+
+/* Add a line to the view: pod (s,o) with flags, master id, epoch and slots. */
+static void node(world_t *w, const char *id, int s, int o, const char *ip, const char *flags, const char *master,
+                 int epoch, const char *slots)
+{
+    size_t len = strlen(w->text);
+    snprintf(w->text + len, sizeof w->text - len, "%s %s:6379@16379,redis-shard%d-%d.svc %s %s 0 0 %d connected %s\n", id,
+             ip, s, o, flags, master ? master : "-", epoch, slots ? slots : "");
+}
+
+static const dec_action_t *decide(world_t *w)
+{
+    char err[256];
+    cv_free(&w->view);
+    dec_plan_free(&w->plan);
+    if (cv_parse(w->text, strlen(w->text), &w->view, err, sizeof err) != 0) {
+        fprintf(stderr, "bad test view: %s\n", err);
+        return NULL;
+    }
+    dec_input_t in = { SHARDS, REPLICAS, w->shard, w->ordinal, w->my_fqdn, &w->view, w->peers, w->n, 1500, 1000 };
+    CHECK(dec_decide(&in, &w->plan) == 0);
+    return dec_verdict(&w->plan);
+}
+
+static int count(const world_t *w, dec_kind_t k)
+{
+    int c = 0;
+    for (size_t i = 0; i < w->plan.n; i++) c += w->plan.actions[i].kind == k;
+    return c;
+}
+
+static const dec_action_t *find(const world_t *w, dec_kind_t k)
+{
+    for (size_t i = 0; i < w->plan.n; i++)
+        if (w->plan.actions[i].kind == k) return &w->plan.actions[i];
+    return NULL;
+}
+
+static void world_free(world_t *w)
+{
+    cv_free(&w->view);
+    dec_plan_free(&w->plan);
+}
+
+/* A fresh pod 0 alone (nobody resolves): fixes its epoch and claims its own range, now. */
+static void fresh_master_alone(void)
+{
+    world_t w;
+    world_init(&w, 1, 0);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "myself,master", NULL, 0, NULL);
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    const dec_action_t *e = find(&w, ACT_SET_EPOCH), *a = find(&w, ACT_ADD_SLOTS);
+    CHECK(e && e->epoch == 2);
+    CHECK(a && a->first == 5461 && a->last == 10921);
+    CHECK(count(&w, ACT_MEET) == 0);
+    world_free(&w);
+}
+
+/* Fresh pod 0 with resolved peers not met yet: meets them all and waits for the handshakes
+ * before claiming anything. */
+static void fresh_master_meets_first(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "myself,master", NULL, 0, NULL);
+    resolve(&w, 1, 0, "198.18.0.12", -1);
+    resolve(&w, 0, 1, "198.18.0.11", -1);
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    CHECK(count(&w, ACT_MEET) == 2);
+    CHECK(count(&w, ACT_ADD_SLOTS) == 0);
+    CHECK(find(&w, ACT_SET_EPOCH) != NULL);
+    world_free(&w);
+}
+
+/* Once the handshakes are done and nobody owns its range, it claims it. */
+static void fresh_master_claims_after_handshake(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "myself,master", NULL, 1, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, "5461-10921");
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.11", "master", NULL, 0, NULL);
+    resolve(&w, 1, 0, "198.18.0.12", 40);
+    resolve(&w, 0, 1, "198.18.0.11", 40);
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    CHECK(count(&w, ACT_MEET) == 0 && count(&w, ACT_SET_EPOCH) == 0);
+    const dec_action_t *a = find(&w, ACT_ADD_SLOTS);
+    CHECK(a && a->first == 0 && a->last == 5460);
+    world_free(&w);
+}
+
+/* A MEET in its grace period holds the claim; after the grace the silent peer no longer does. */
+static void handshake_grace(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "myself,master", NULL, 1, NULL);
+    w.text[strlen(w.text)] = '\0';
+    size_t len = strlen(w.text);
+    snprintf(w.text + len, sizeof w.text - len, "%s 198.18.0.11:6379@16379 handshake - 0 0 0 disconnected\n", id_of(9, 9, 9));
+    resolve(&w, 0, 1, "198.18.0.11", 200);
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_ADD_SLOTS) == 0 && count(&w, ACT_MEET) == 0);
+    peer(&w, 0, 1)->since_meet_ms = 1600;
+    decide(&w);
+    CHECK(count(&w, ACT_ADD_SLOTS) == 1);
+    CHECK(count(&w, ACT_MEET) == 0); /* still in flight: no new MEET */
+    world_free(&w);
+}
+
+/* A master that owns its slots is done; MEETs peers it knows at an old address first. */
+static void master_with_slots(void)
+{
+    world_t w;
+    world_init(&w, 2, 0);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.30", "myself,master", NULL, 3, "10922-16383");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.5", "master,fail?", NULL, 1, "0-5460");
+    resolve(&w, 0, 0, "198.18.0.10", -1);
+    CHECK(decide(&w)->kind == ACT_WAIT);
+    const dec_action_t *m = find(&w, ACT_MEET);
+    CHECK(m && strcmp(w.peers[m->peer].ip, "198.18.0.10") == 0);
+    CHECK_CONTAINS(m->reason, "old address");
+    /* After the handshake the view has the new address. */
+    w.text[0] = '\0';
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.30", "myself,master", NULL, 3, "10922-16383");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    peer(&w, 0, 0)->since_meet_ms = 100;
+    CHECK(decide(&w)->kind == ACT_DONE);
+    CHECK(w.plan.n == 1);
+    world_free(&w);
+}
+
+/* A fresh replica waits for its master to own slots; then replicates it; then is done. */
+static void replica_flow(void)
+{
+    world_t w;
+    world_init(&w, 1, 1);
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    CHECK_CONTAINS(v->reason, "redis-shard1-0");
+    CHECK(count(&w, ACT_SET_EPOCH) == 0 && count(&w, ACT_ADD_SLOTS) == 0);
+
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 0, NULL);
+    resolve(&w, 1, 0, "198.18.0.12", 50);
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_REPLICATE) == 0);
+
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, "5461-10921");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    decide(&w);
+    const dec_action_t *r = find(&w, ACT_REPLICATE);
+    CHECK(r && strcmp(r->node_id, id_of(1, 0, 0)) == 0);
+
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,slave", id_of(1, 0, 0), 2, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, "5461-10921");
+    CHECK(decide(&w)->kind == ACT_DONE);
+    world_free(&w);
+}
+
+/* Pod 0 with a wiped PVC while its replica took over: it replicates the new master (never claims). */
+static void wiped_master_joins_as_replica(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 1), 0, 0, "198.18.0.20", "myself,master", NULL, 1, NULL);
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.11", "master", NULL, 7, "0-5460");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master,fail", NULL, 0, NULL);
+    resolve(&w, 0, 1, "198.18.0.11", 100);
+    decide(&w);
+    CHECK(count(&w, ACT_ADD_SLOTS) == 0);
+    const dec_action_t *r = find(&w, ACT_REPLICATE);
+    CHECK(r && strcmp(r->node_id, id_of(0, 1, 0)) == 0);
+    world_free(&w);
+}
+
+/* A replica that follows another shard's master is pointed back at its own. */
+static void replica_of_wrong_shard(void)
+{
+    world_t w;
+    world_init(&w, 0, 1);
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.11", "myself,slave", id_of(2, 0, 0), 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master", NULL, 3, "10922-16383");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    decide(&w);
+    const dec_action_t *r = find(&w, ACT_REPLICATE);
+    CHECK(r && strcmp(r->node_id, id_of(0, 0, 0)) == 0);
+    world_free(&w);
+}
+
+/* Slots of the range owned by a node of another shard: refuse, never a second owner. */
+static void range_owned_elsewhere(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "myself,master", NULL, 1, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, "100-200 5461-10921");
+    resolve(&w, 1, 0, "198.18.0.12", 100);
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_FAIL);
+    CHECK_CONTAINS(v->reason, "redis-shard1-0");
+    CHECK(count(&w, ACT_ADD_SLOTS) == 0);
+    world_free(&w);
+}
+
+/* A replica whose master is down stays (Redis fails over); a master without myself is a failure. */
+static void replica_master_down(void)
+{
+    world_t w;
+    world_init(&w, 2, 1);
+    node(&w, id_of(2, 1, 0), 2, 1, "198.18.0.15", "myself,slave", id_of(2, 0, 0), 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master,fail", NULL, 3, "10922-16383");
+    CHECK(decide(&w)->kind == ACT_DONE);
+    CHECK(count(&w, ACT_REPLICATE) == 0);
+    w.text[0] = '\0';
+    node(&w, id_of(2, 1, 0), 2, 1, "198.18.0.15", "master", NULL, 3, NULL);
+    CHECK(decide(&w)->kind == ACT_FAIL);
+    world_free(&w);
+}
+
+/* Promoted replica (pod 1 is master of the range) is done as master: no role flip. */
+static void promoted_replica_stays_master(void)
+{
+    world_t w;
+    world_init(&w, 1, 1);
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 5, "5461-10921");
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "slave", id_of(1, 1, 0), 5, NULL);
+    resolve(&w, 1, 0, "198.18.0.12", 100);
+    CHECK(decide(&w)->kind == ACT_DONE);
+    world_free(&w);
+}
+
+/* Identity by DNS name: an IP that contains another IP as a prefix is not that pod. */
+static void identity_by_name(void)
+{
+    world_t w;
+    world_init(&w, 0, 1);
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.1", "myself,master", NULL, 0, NULL);
+    size_t len = strlen(w.text);
+    /* A master of shard 0's range announced under another pod's name, at 198.18.0.12. */
+    snprintf(w.text + len, sizeof w.text - len, "%s 198.18.0.12:6379@16379,redis-shard2-0.svc master - 0 0 1 connected 0-5460\n",
+             id_of(2, 0, 0));
+    resolve(&w, 0, 0, "198.18.0.1", 100);
+    decide(&w);
+    CHECK(count(&w, ACT_REPLICATE) == 0); /* not the master of shard 0 */
+    world_free(&w);
+}
+
+int main(void)
+{
+    fresh_master_alone();
+    fresh_master_meets_first();
+    fresh_master_claims_after_handshake();
+    handshake_grace();
+    master_with_slots();
+    replica_flow();
+    wiped_master_joins_as_replica();
+    replica_of_wrong_shard();
+    range_owned_elsewhere();
+    replica_master_down();
+    promoted_replica_stays_master();
+    identity_by_name();
+    return T_DONE();
+}

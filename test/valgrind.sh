@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# valgrind over the paths that need no network: config errors, config, plan, CLI errors.
+set -u
+BIN=${1:?}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+printf 'name: redis\nshards: 3\nreplicas: 1\n' >"$T/ok.yaml"
+printf 'name: redis\nshards: 3\nreplicass: 1\n' >"$T/bad.yaml"
+fails=0
+vg() {
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$@" >/dev/null 2>"$T/vg"
+    if [ $? = 99 ]; then echo "valgrind errors in: $*"; cat "$T/vg"; fails=$((fails + 1)); else echo "valgrind clean: ${*: -1}"; fi
+}
+vg "$BIN" --config "$T/ok.yaml" config
+vg "$BIN" --config "$T/bad.yaml" config
+vg env POD_NAME=redis-shard2-1 RCI_DATA_DIR="$T/d" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=100 plan
+vg "$BIN" frob
+[ $fails = 0 ]
