@@ -146,6 +146,9 @@ static int parse_line(const char *line, size_t len, cv_node_t *node, char *why, 
         if (!is_hex_id(tok[3].p, tok[3].n)) { snprintf(why, whylen, "bad master id"); return -1; }
         memcpy(node->master_id, tok[3].p, CV_ID_LEN);
     }
+    uint64_t pong;
+    if (parse_u64(tok[5].p, tok[5].n, &pong) != 0) { snprintf(why, whylen, "bad pong time"); return -1; }
+    node->pong_recv = (int64_t)pong;
     if (parse_u64(tok[6].p, tok[6].n, &node->config_epoch) != 0) { snprintf(why, whylen, "bad config epoch"); return -1; }
     node->link_connected = tok[7].n == 9 && memcmp(tok[7].p, "connected", 9) == 0;
     while (i < len) {

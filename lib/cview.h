@@ -29,6 +29,7 @@ typedef struct {
     unsigned flags;
     char master_id[CV_ID_LEN + 1]; /* empty for masters */
     uint64_t config_epoch;
+    int64_t pong_recv;    /* unix ms of the last PONG this view's node got from it; 0 never */
     int link_connected;
     cv_range_t *ranges;   /* owned slots */
     size_t n_ranges;

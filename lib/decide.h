@@ -23,10 +23,13 @@ typedef struct {
     int my_shard, my_ordinal;
     const char *my_fqdn;
     const cv_view_t *view;   /* our node's CLUSTER NODES */
+    const cv_view_t *remote; /* optional: nodes the peers' own views hold that ours does not */
     const dec_peer_t *peers; /* every other pod of the topology */
     size_t n_peers;
-    int handshake_grace_ms;  /* how long to wait for a MEET to complete before treating the peer as not up */
+    int handshake_grace_ms;  /* how long to wait for a peer to answer before treating it as not up */
     int remeet_ms;           /* resend MEET to a still-unknown peer after this long */
+    int64_t run_start_unix_ms; /* a PONG received after this is news from this run */
+    int64_t elapsed_ms;        /* since the run started */
 } dec_input_t;
 
 typedef enum {
@@ -34,6 +37,8 @@ typedef enum {
     ACT_MEET,       /* CLUSTER MEET ip port bus_port (peer = index) */
     ACT_ADD_SLOTS,  /* CLUSTER ADDSLOTSRANGE first last */
     ACT_REPLICATE,  /* CLUSTER REPLICATE node_id */
+    ACT_FORGET,     /* CLUSTER FORGET node_id, on this node and on every peer that answers */
+    ACT_BUMP_EPOCH, /* CLUSTER BUMPEPOCH: make a claim of orphaned slots win everywhere */
     ACT_WAIT,       /* nothing to do now; observe again */
     ACT_DONE,       /* the role is confirmed by the view */
     ACT_FAIL,       /* a state this program must not touch; reason says why */
@@ -45,6 +50,7 @@ typedef struct {
     char node_id[CV_ID_LEN + 1];
     int first, last;
     uint64_t epoch;
+    int data_lost;         /* ACT_ADD_SLOTS of orphaned slots: their keys are gone */
     char reason[320];
 } dec_action_t;
 

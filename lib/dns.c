@@ -32,7 +32,12 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         snprintf(r->detail, sizeof r->detail, "%s", ares_strerror(status));
     } else {
         r->status = DNS_FAILED;
-        snprintf(r->detail, sizeof r->detail, "%s", ares_strerror(status));
+        if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED || status == ARES_ETIMEOUT)
+            snprintf(r->detail, sizeof r->detail, "no answer from the DNS server in time");
+        else if (status == ARES_ECONNREFUSED)
+            snprintf(r->detail, sizeof r->detail, "the DNS server refused the connection");
+        else
+            snprintf(r->detail, sizeof r->detail, "%s", ares_strerror(status));
     }
     if (res) ares_freeaddrinfo(res);
 }

@@ -126,12 +126,15 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
         .shards = cfg->shards, .replicas = cfg->replicas, .my_shard = id->shard, .my_ordinal = id->ordinal,
         .my_fqdn = peers.me.fqdn, .view = &view, .peers = peers.peers, .n_peers = peers.n,
         .handshake_grace_ms = cfg->handshake_grace_ms, .remeet_ms = 1000,
+        .run_start_unix_ms = clock_unix_ms(), .elapsed_ms = 0,
     };
     dec_plan_t now_plan, later_plan;
     dec_decide(&in, &now_plan);
     /* After the handshakes: every peer known, no MEET pending. */
     for (size_t k = 0; k < peers.n; k++) peers.peers[k].since_meet_ms = 1000000;
     in.view = &merged;
+    in.run_start_unix_ms = 0;
+    in.elapsed_ms = 1000000;
     dec_decide(&in, &later_plan);
 
     if (json) {

@@ -17,7 +17,8 @@ int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_
     p->next_resolve = calloc(total, sizeof *p->next_resolve);
     p->backoff_ms = calloc(total, sizeof *p->backoff_ms);
     p->first_meet = calloc(total, sizeof *p->first_meet);
-    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet) {
+    p->dns_failed = calloc(total, sizeof *p->dns_failed);
+    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet || !p->dns_failed) {
         peers_free(p);
         snprintf(err, errlen, "out of memory for %zu peers", total);
         return -1;
@@ -46,6 +47,7 @@ void peers_free(peers_t *p)
     free(p->next_resolve);
     free(p->backoff_ms);
     free(p->first_meet);
+    free(p->dns_failed);
     memset(p, 0, sizeof *p);
 }
 
@@ -64,7 +66,6 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
     for (size_t k = 0; k < p->n; k++) {
         if (force || now >= p->next_resolve[k]) { names[m] = p->peers[k].fqdn; idx[m] = k; m++; }
     }
-    int troubled = 0;
     if (m > 0) {
         char servers[CFG_MAX_DNS * 65] = "";
         for (int i = 0; i < cfg->n_dns_servers; i++) {
@@ -82,9 +83,13 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
         for (size_t i = 0; i < m; i++) {
             size_t k = idx[i];
             dec_peer_t *d = &p->peers[k];
+            p->dns_failed[k] = res[i].status == DNS_FAILED;
+            if (res[i].status == DNS_FAILED)
+                snprintf(p->dns_trouble, sizeof p->dns_trouble, "%s: %s", d->fqdn, res[i].detail);
             if (res[i].status == DNS_OK) {
                 if (!d->resolved || strcmp(d->ip, res[i].ip) != 0) {
-                    LOG_I("dns: %s -> %s%s%s", d->fqdn, res[i].ip, d->resolved ? " (was " : "", d->resolved ? d->ip : "");
+                    if (d->resolved) LOG_I("dns: %s -> %s (was %s)", d->fqdn, res[i].ip, d->ip);
+                    else LOG_I("dns: %s -> %s", d->fqdn, res[i].ip);
                     snprintf(d->ip, sizeof d->ip, "%s", res[i].ip);
                     d->resolved = 1;
                     p->first_meet[k] = -1;
@@ -92,21 +97,23 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
                 p->backoff_ms[k] = 100;
                 p->next_resolve[k] = now + 2000;
             } else {
-                if (res[i].status == DNS_FAILED) troubled++;
-                if (d->resolved) LOG_W("dns: %s no longer resolves (%s)", d->fqdn, res[i].detail);
-                else LOG_D("dns: %s: %s (%s)", d->fqdn, dns_status_name(res[i].status), res[i].detail);
-                d->resolved = 0;
+                /* A failed lookup says nothing about the pod: keep what we knew. "No such name"
+                 * means the pod is gone (or not created yet). */
+                if (res[i].status == DNS_NOTFOUND) {
+                    if (d->resolved) LOG_W("dns: %s no longer resolves (%s)", d->fqdn, res[i].detail);
+                    d->resolved = 0;
+                }
+                LOG_D("dns: %s: %s (%s)", d->fqdn, dns_status_name(res[i].status), res[i].detail);
                 p->next_resolve[k] = now + p->backoff_ms[k];
                 if (p->backoff_ms[k] < 1000) p->backoff_ms[k] *= 2;
             }
         }
-        if (troubled) {
-            size_t first = 0;
-            for (size_t i = 0; i < m; i++) if (res[i].status == DNS_FAILED) { first = i; break; }
-            snprintf(err, errlen, "DNS lookups failing (%d of %zu), e.g. %s: %s", troubled, m, names[first], res[first].detail);
-        }
     }
     free(names); free(idx); free(res);
+    int troubled = 0;
+    for (size_t k = 0; k < p->n; k++) troubled += p->dns_failed[k];
+    if (troubled)
+        snprintf(err, errlen, "DNS lookups failing for %d of %zu peers, e.g. %s", troubled, p->n, p->dns_trouble);
     return troubled;
 }
 

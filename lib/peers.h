@@ -18,6 +18,8 @@ typedef struct {
     int64_t *next_resolve;   /* owned; absolute ms */
     int *backoff_ms;         /* owned */
     int64_t *first_meet;     /* owned; absolute ms of the first MEET to peers[k].ip, -1 none */
+    int *dns_failed;         /* owned; the last lookup of the name failed (not "no such name") */
+    char dns_trouble[320];   /* the last failure, for messages */
     topo_pod_t me;
 } peers_t;
 
@@ -25,7 +27,8 @@ int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_
 void peers_free(peers_t *p);
 
 /* Resolve the names that are due (all of them when force). Logs every change of address.
- * Returns the number of names that failed for a reason other than "not found" (DNS trouble). */
+ * Returns the number of names whose last lookup failed for a reason other than "not found"
+ * (DNS trouble; err then says which), or -1 when the resolver could not be set up. */
 int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen);
 /* Fill since_meet_ms of every peer for this moment. */
 void peers_update_meet_ages(peers_t *p, int64_t now);

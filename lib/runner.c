@@ -27,24 +27,94 @@ typedef struct {
     srv_t srv;
     rc_conn_t rc;
     int64_t deadline;
+    int64_t started;          /* monotonic ms */
+    int fresh_start;          /* no nodes.conf when the run began: a new node id */
+    int64_t started_unix_ms;  /* wall clock, the scale of CLUSTER NODES's pong times */
     char last_reason[400];
     int64_t last_reason_at;
 } run_t;
 
-static void describe_nodes_conf(const cfg_t *cfg)
+/* Returns 1 when there is no nodes.conf: this run creates a new node id. */
+static int describe_nodes_conf(const cfg_t *cfg)
 {
     char path[1100];
     srv_nodes_conf_path(cfg, path, sizeof path);
     struct stat st;
-    if (stat(path, &st) == 0) LOG_I("found %s (%lld bytes): this pod keeps its node id", path, (long long)st.st_size);
-    else LOG_I("no %s: this pod starts as a new node", path);
+    if (stat(path, &st) == 0 && st.st_size > 0) {
+        LOG_I("found %s (%lld bytes): this pod keeps its node id", path, (long long)st.st_size);
+        return 0;
+    }
+    LOG_I("no %s: this pod starts as a new node", path);
+    return 1;
+}
+
+/* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
+ * this node first, then every peer that resolves, on its client port. A peer that does not answer
+ * (down, or initializing without a client port) forgets the id through its own init. */
+static void forget_everywhere(run_t *r, const char *id)
+{
+    char err[512];
+    const char *argv[] = { "CLUSTER", "FORGET", id };
+    if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0) LOG_W("forget on this node: %s", err);
+    int told = 0, tried = 0;
+    for (size_t k = 0; k < r->peers.n; k++) {
+        const dec_peer_t *p = &r->peers.peers[k];
+        if (!p->resolved) continue;
+        tried++;
+        rc_conn_t pc = { 0 };
+        int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
+        if (rc_connect_tcp(&pc, p->ip, r->cfg->port, ms, err, sizeof err) != 0) continue;
+        if (rc_simple(&pc, err, sizeof err, 3, argv) == 0 || strstr(err, "nknown node")) told++;
+        else LOG_D("forget on %s: %s", p->name, err);
+        rc_close(&pc);
+    }
+    LOG_I("forgot %s here and on %d of %d peers", id, told, tried);
+}
+
+/* The nodes the peers' own views hold and ours does not: a node that started without nodes.conf
+ * cannot see, in its own view, an old id of its own pod (dead nodes are gossiped without their
+ * slots). Read-only: CLUSTER NODES on each resolved peer's client port. */
+static void collect_remote(run_t *r, const cv_view_t *local, cv_view_t *remote)
+{
+    memset(remote, 0, sizeof *remote);
+    for (size_t k = 0; k < r->peers.n; k++) {
+        const dec_peer_t *p = &r->peers.peers[k];
+        if (!p->resolved) continue;
+        rc_conn_t pc = { 0 };
+        char err[512];
+        cv_view_t pv;
+        int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
+        if (rc_connect_tcp(&pc, p->ip, r->cfg->port, ms, err, sizeof err) != 0) continue;
+        if (rc_cluster_nodes(&pc, &pv, err, sizeof err) == 0) {
+            for (size_t i = 0; i < pv.n; i++) {
+                const cv_node_t *n = &pv.nodes[i];
+                /* A node learned from gossip has no hostname in our view: keep the peer's copy,
+                 * which names the pod. */
+                const cv_node_t *mine = cv_find_id(local, n->id);
+                if ((mine && mine->hostname[0]) || cv_find_id(remote, n->id)) continue;
+                if (cv_add_copy(remote, n, CV_MYSELF) != 0) break;
+            }
+            cv_free(&pv);
+        }
+        rc_close(&pc);
+    }
+    LOG_D("the peers' views hold %zu nodes this node's view does not", remote->n);
+}
+
+static int has_role_action(const dec_plan_t *plan)
+{
+    const dec_action_t *v = dec_verdict(plan);
+    if (v->kind == ACT_DONE) return 1;
+    for (size_t i = 0; i < plan->n; i++)
+        if (plan->actions[i].kind == ACT_ADD_SLOTS || plan->actions[i].kind == ACT_REPLICATE) return 1;
+    return 0;
 }
 
 /* Perform one action; transient errors are logged and retried next round. */
 static void act(run_t *r, const dec_action_t *a)
 {
     char err[512];
-    char b1[32], b2[32], b3[32];
+    char b1[32], b2[32];
     int rc = 0;
     switch (a->kind) {
     case ACT_SET_EPOCH: {
@@ -68,8 +138,19 @@ static void act(run_t *r, const dec_action_t *a)
         snprintf(b1, sizeof b1, "%d", a->first);
         snprintf(b2, sizeof b2, "%d", a->last);
         const char *argv[] = { "CLUSTER", "ADDSLOTSRANGE", b1, b2 };
-        LOG_I("claim slots %s-%s (%s)", b1, b2, a->reason);
+        if (a->data_lost) LOG_E("claim slots %s-%s: DATA LOST: %s", b1, b2, a->reason);
+        else LOG_I("claim slots %s-%s (%s)", b1, b2, a->reason);
         rc = rc_simple(&r->rc, err, sizeof err, 4, argv);
+        break;
+    }
+    case ACT_FORGET:
+        LOG_W("forget %s everywhere (%s)", a->node_id, a->reason);
+        forget_everywhere(r, a->node_id);
+        return;
+    case ACT_BUMP_EPOCH: {
+        const char *argv[] = { "CLUSTER", "BUMPEPOCH" };
+        LOG_I("bump config epoch (%s)", a->reason);
+        rc = rc_simple(&r->rc, err, sizeof err, 2, argv);
         break;
     }
     case ACT_REPLICATE: {
@@ -81,7 +162,6 @@ static void act(run_t *r, const dec_action_t *a)
     default:
         break;
     }
-    (void)b3;
     if (rc != 0) LOG_W("%s failed, will retry: %s", dec_kind_name(a->kind), err);
 }
 
@@ -115,9 +195,15 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         char derr[512] = "";
         int dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, round == 0, derr, sizeof derr);
         if (dns_trouble < 0) { snprintf(err, errlen, "%s", derr); return RCI_ERR_RUNTIME; }
-        if (dns_trouble > 0 && clock_now_ms() >= next_dns_warn) {
-            LOG_W("%s; retrying until the deadline", derr);
-            next_dns_warn = clock_now_ms() + REPEAT_LOG_MS;
+        if (dns_trouble > 0) {
+            /* Without answers this pod cannot know who is up: decide nothing, retry. */
+            if (clock_now_ms() >= next_dns_warn) {
+                LOG_W("%s; retrying until the deadline", derr);
+                next_dns_warn = clock_now_ms() + REPEAT_LOG_MS;
+            }
+            snprintf(r->last_reason, sizeof r->last_reason, "%s", derr);
+            clock_sleep_ms(ROUND_MS * 4, r->deadline);
+            continue;
         }
         if (ensure_conn(r, err, errlen) != 0) return RCI_ERR_RUNTIME;
         cv_view_t view;
@@ -128,12 +214,28 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
             .my_shard = r->id->shard, .my_ordinal = r->id->ordinal, .my_fqdn = r->peers.me.fqdn,
             .view = &view, .peers = r->peers.peers, .n_peers = r->peers.n,
             .handshake_grace_ms = r->cfg->handshake_grace_ms, .remeet_ms = 1000,
+            .run_start_unix_ms = r->started_unix_ms, .elapsed_ms = clock_now_ms() - r->started,
         };
         dec_plan_t plan;
         if (dec_decide(&in, &plan) != 0) {
             cv_free(&view);
             snprintf(err, errlen, "out of memory while deciding");
             return RCI_ERR_RUNTIME;
+        }
+        /* A node that started empty checks the peers' views before it takes a role or finishes. */
+        cv_view_t remote = { 0 };
+        if (r->fresh_start && has_role_action(&plan)) {
+            collect_remote(r, &view, &remote);
+            if (remote.n > 0) {
+                dec_plan_free(&plan);
+                in.remote = &remote;
+                if (dec_decide(&in, &plan) != 0) {
+                    cv_free(&view);
+                    cv_free(&remote);
+                    snprintf(err, errlen, "out of memory while deciding");
+                    return RCI_ERR_RUNTIME;
+                }
+            }
         }
         const dec_action_t *v = dec_verdict(&plan);
         if (round == 0) LOG_I("goal: %s", plan.role);
@@ -151,6 +253,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         }
         dec_plan_free(&plan);
         cv_free(&view);
+        cv_free(&remote);
         if (status >= 0) return status;
         clock_sleep_ms(ROUND_MS, r->deadline);
     }
@@ -171,7 +274,9 @@ int runner_run(const cfg_t *cfg, const ident_t *id, volatile sig_atomic_t *inter
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
     r.id = id;
-    r.deadline = clock_now_ms() + (int64_t)cfg->deadline_s * 1000;
+    r.started = clock_now_ms();
+    r.started_unix_ms = clock_unix_ms();
+    r.deadline = r.started + (int64_t)cfg->deadline_s * 1000;
     char err[1024] = "";
     int status;
     LOG_I("redis-cluster-init %s: pod %s, shard %d, ordinal %d, ip %s", RCI_VERSION, id->pod, id->shard, id->ordinal,
@@ -180,7 +285,14 @@ int runner_run(const cfg_t *cfg, const ident_t *id, volatile sig_atomic_t *inter
         LOG_E("failed: %s", err);
         return RCI_ERR_RUNTIME;
     }
-    describe_nodes_conf(cfg);
+    struct stat dst;
+    if (stat(cfg->data_dir, &dst) != 0 || !S_ISDIR(dst.st_mode) || access(cfg->data_dir, W_OK) != 0) {
+        peers_free(&r.peers);
+        LOG_E("failed: the data dir %s is missing or not writable (%s). What to do: mount the pod's PVC there "
+              "(paths.data_dir) writable by this container's user", cfg->data_dir, strerror(errno));
+        return RCI_ERR_RUNTIME;
+    }
+    r.fresh_start = describe_nodes_conf(cfg);
     if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, err, sizeof err) != 0) {
         status = RCI_ERR_RUNTIME;
     } else if (srv_start(cfg, &r.srv, r.deadline, err, sizeof err) != 0) {

@@ -16,8 +16,11 @@ typedef struct {
     size_t n;
     char my_fqdn[64];
     int shard, ordinal;
+    int64_t elapsed_ms; /* since the run started; PONGs after unix ms 1000 count as news */
+    int64_t pong;       /* the pong time node() writes: 2000 = heard from in this run */
     char text[8192];
-    cv_view_t view;
+    char rtext[4096];   /* the peers' views: nodes ours does not hold */
+    cv_view_t view, remote;
     dec_plan_t plan;
 } world_t;
 
@@ -36,6 +39,8 @@ static void world_init(world_t *w, int shard, int ordinal)
     memset(w, 0, sizeof *w);
     w->shard = shard;
     w->ordinal = ordinal;
+    w->elapsed_ms = 100000;
+    w->pong = 2000;
     snprintf(w->my_fqdn, sizeof w->my_fqdn, "redis-shard%d-%d.svc", shard, ordinal);
     for (int s = 0; s < SHARDS; s++) {
         for (int o = 0; o <= REPLICAS; o++) {
@@ -72,8 +77,8 @@ static void node(world_t *w, const char *id, int s, int o, const char *ip, const
                  int epoch, const char *slots)
 {
     size_t len = strlen(w->text);
-    snprintf(w->text + len, sizeof w->text - len, "%s %s:6379@16379,redis-shard%d-%d.svc %s %s 0 0 %d connected %s\n", id,
-             ip, s, o, flags, master ? master : "-", epoch, slots ? slots : "");
+    snprintf(w->text + len, sizeof w->text - len, "%s %s:6379@16379,redis-shard%d-%d.svc %s %s 0 %lld %d connected %s\n", id,
+             ip, s, o, flags, master ? master : "-", (long long)w->pong, epoch, slots ? slots : "");
 }
 
 static const dec_action_t *decide(world_t *w)
@@ -85,7 +90,17 @@ static const dec_action_t *decide(world_t *w)
         fprintf(stderr, "bad test view: %s\n", err);
         return NULL;
     }
-    dec_input_t in = { SHARDS, REPLICAS, w->shard, w->ordinal, w->my_fqdn, &w->view, w->peers, w->n, 1500, 1000 };
+    cv_free(&w->remote);
+    if (w->rtext[0] && cv_parse(w->rtext, strlen(w->rtext), &w->remote, err, sizeof err) != 0) {
+        fprintf(stderr, "bad remote view: %s\n", err);
+        return NULL;
+    }
+    dec_input_t in = {
+        .shards = SHARDS, .replicas = REPLICAS, .my_shard = w->shard, .my_ordinal = w->ordinal,
+        .my_fqdn = w->my_fqdn, .view = &w->view, .remote = w->rtext[0] ? &w->remote : NULL,
+        .peers = w->peers, .n_peers = w->n, .handshake_grace_ms = 1500, .remeet_ms = 1000,
+        .run_start_unix_ms = 1000, .elapsed_ms = w->elapsed_ms,
+    };
     CHECK(dec_decide(&in, &w->plan) == 0);
     return dec_verdict(&w->plan);
 }
@@ -106,6 +121,7 @@ static const dec_action_t *find(const world_t *w, dec_kind_t k)
 
 static void world_free(world_t *w)
 {
+    cv_free(&w->remote);
     cv_free(&w->view);
     dec_plan_free(&w->plan);
 }
@@ -318,8 +334,106 @@ static void identity_by_name(void)
     world_free(&w);
 }
 
+/* A restarted master whose nodes.conf knows its peers at their addresses waits until it has
+ * heard from them (the view is what nodes.conf remembered until then), at most the grace. */
+static void restarted_master_hears_peers_first(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    w.pong = 500; /* from nodes.conf: before this run */
+    w.elapsed_ms = 100;
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.20", "myself,master", NULL, 1, "0-5460");
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.11", "slave", id_of(0, 0, 0), 1, NULL);
+    resolve(&w, 0, 1, "198.18.0.11", -1);
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_MEET) == 0);
+    w.elapsed_ms = 1600;
+    CHECK(decide(&w)->kind == ACT_DONE);
+    /* It heard from the replica: the replica was promoted while it was away. */
+    w.text[0] = '\0';
+    w.pong = 2000;
+    w.elapsed_ms = 100;
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.20", "myself,master", NULL, 1, "0-5460");
+    node(&w, id_of(0, 1, 0), 0, 1, "198.18.0.11", "master", NULL, 7, "0-5460");
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    CHECK_CONTAINS(v->reason, "redis-shard0-1 took over");
+    world_free(&w);
+}
+
+/* A wiped replica's old id is forgotten; a failed node without a live twin is just down. */
+static void ghosts(void)
+{
+    world_t w;
+    world_init(&w, 1, 0);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "myself,master", NULL, 2, "5461-10921");
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "slave,fail", id_of(1, 0, 0), 2, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master,fail", NULL, 3, "10922-16383");
+    CHECK(decide(&w)->kind == ACT_DONE && count(&w, ACT_FORGET) == 0);
+    node(&w, id_of(1, 1, 1), 1, 1, "198.18.0.23", "slave", id_of(1, 0, 0), 2, NULL);
+    resolve(&w, 1, 1, "198.18.0.23", 100);
+    decide(&w);
+    const dec_action_t *f = find(&w, ACT_FORGET);
+    CHECK(count(&w, ACT_FORGET) == 1 && f && strcmp(f->node_id, id_of(1, 1, 0)) == 0);
+    world_free(&w);
+}
+
+/* A master without replicas lost its PVC: its old id still owns the range, failed. The new node
+ * forgets it and claims the range again, flagged as data lost, with a newer epoch. */
+static void orphaned_slots(void)
+{
+    world_t w;
+    world_init(&w, 2, 0);
+    node(&w, id_of(2, 0, 1), 2, 0, "198.18.0.30", "myself,master", NULL, 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master,fail", NULL, 3, "10922-16383");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    resolve(&w, 0, 0, "198.18.0.10", 100);
+    decide(&w);
+    const dec_action_t *f = find(&w, ACT_FORGET), *a = find(&w, ACT_ADD_SLOTS);
+    CHECK(f && strcmp(f->node_id, id_of(2, 0, 0)) == 0);
+    CHECK(a && a->first == 10922 && a->last == 16383 && a->data_lost);
+    CHECK(find(&w, ACT_BUMP_EPOCH) != NULL);
+    CHECK(f < a); /* forget first: Redis refuses to add a slot a known node owns */
+    world_free(&w);
+}
+
+/* Seen only in the peers' views: the old id of this pod (wiped PVC). Forgotten; and when it is
+ * the only owner of the range, the range is claimed back as lost. */
+static void remote_ghost_of_me(void)
+{
+    world_t w;
+    world_init(&w, 1, 1);
+    node(&w, id_of(1, 1, 1), 1, 1, "198.18.0.23", "myself,slave", id_of(1, 0, 0), 2, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, "5461-10921");
+    CHECK(decide(&w)->kind == ACT_DONE && count(&w, ACT_FORGET) == 0);
+    snprintf(w.rtext, sizeof w.rtext, "%s 198.18.0.13:6379@16379,redis-shard1-1.svc slave,fail %s 0 0 2 connected\n",
+             id_of(1, 1, 0), id_of(1, 0, 0));
+    decide(&w);
+    const dec_action_t *f = find(&w, ACT_FORGET);
+    CHECK(f && strcmp(f->node_id, id_of(1, 1, 0)) == 0);
+    world_free(&w);
+
+    world_init(&w, 2, 0);
+    node(&w, id_of(2, 0, 1), 2, 0, "198.18.0.30", "myself,master", NULL, 3, NULL);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    snprintf(w.rtext, sizeof w.rtext, "%s 198.18.0.14:6379@16379,redis-shard2-0.svc master,fail - 0 0 3 connected 10922-16383\n",
+             id_of(2, 0, 0));
+    resolve(&w, 0, 0, "198.18.0.10", 100);
+    decide(&w);
+    const dec_action_t *a = find(&w, ACT_ADD_SLOTS);
+    CHECK(find(&w, ACT_FORGET) != NULL && a && a->data_lost);
+    /* A live owner seen only by the peers: wait, do not claim. */
+    snprintf(w.rtext, sizeof w.rtext, "%s 198.18.0.15:6379@16379,redis-shard2-1.svc master - 0 0 9 connected 10922-16383\n",
+             id_of(2, 1, 0));
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_ADD_SLOTS) == 0);
+    world_free(&w);
+}
+
 int main(void)
 {
+    remote_ghost_of_me();
+    restarted_master_hears_peers_first();
+    ghosts();
+    orphaned_slots();
     fresh_master_alone();
     fresh_master_meets_first();
     fresh_master_claims_after_handshake();
