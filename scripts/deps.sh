@@ -9,6 +9,8 @@ PKGS=(
     libc-bin gawk                                     # getent, awk in tests
     valgrind                                          # memory checks
 )
+# Manifest validation runs on Node.js (npm registry): Debian's nodejs/npm unless a node exists.
+command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
