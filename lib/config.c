@@ -37,6 +37,9 @@ static const key_spec_t KEYS[] = {
     STR("paths.runtime_config", runtime_config),
     STR("paths.base_config", base_config),
     STR("paths.redis_server", redis_server),
+    STR("auth.password_file", password_file),
+    STR("auth.user", auth_user),
+    STR("auth.masteruser", masteruser),
     INT("timeouts.deadline_s", deadline_s, 1, 86400),
     INT("timeouts.dns_ms", dns_timeout_ms, 50, 60000),
     INT("timeouts.connect_ms", connect_timeout_ms, 50, 60000),
@@ -380,6 +383,7 @@ static const struct { const char *env, *key; } ENV_KEYS[] = {
     { "RCI_RUNTIME_CONFIG", "paths.runtime_config" },
     { "RCI_REDIS_SERVER", "paths.redis_server" },
     { "RCI_DEADLINE_S", "timeouts.deadline_s" },
+    { "RCI_PASSWORD_FILE", "auth.password_file" },
 };
 
 int cfg_apply_env(cfg_t *cfg, char *err, size_t errlen)
@@ -455,6 +459,8 @@ void cfg_print(const cfg_t *cfg, FILE *out)
     for (int i = 0; i < cfg->n_dns_servers; i++) fprintf(out, "%s%s", i ? ", " : "", cfg->dns_servers[i]);
     fprintf(out, "]\npaths:\n  data_dir: %s\n  runtime_config: %s\n  base_config: \"%s\"\n  redis_server: %s\n",
             cfg->data_dir, cfg->runtime_config, cfg->base_config, cfg->redis_server);
+    fprintf(out, "auth:\n  password_file: \"%s\"  # the password itself is never printed\n  user: \"%s\"\n  masteruser: \"%s\"\n",
+            cfg->password_file, cfg->auth_user, cfg->masteruser);
     fprintf(out, "timeouts:\n  deadline_s: %d\n  dns_ms: %d\n  connect_ms: %d\n  handshake_grace_ms: %d\n",
             cfg->deadline_s, cfg->dns_timeout_ms, cfg->connect_timeout_ms, cfg->handshake_grace_ms);
 }

@@ -33,6 +33,10 @@ typedef struct {
     char runtime_config[CFG_PATH]; /* empty: <data_dir>/redis.conf */
     char base_config[CFG_PATH];    /* optional include */
     char redis_server[CFG_PATH];
+    /* auth */
+    char password_file[CFG_PATH]; /* a mounted Secret holding the password; empty: no password */
+    char auth_user[64];           /* ACL user of the init's own connections; empty: default user */
+    char masteruser[64];          /* ACL user replicas sync as (masteruser); empty: default user */
     /* timeouts */
     int deadline_s;
     int dns_timeout_ms;

@@ -18,18 +18,20 @@ static const char FRESH_VIEW[] =
 
 /* Where the local node can be read: the live main-container server, the init's temporary server,
  * or nodes.conf on disk. Returns a description of the source, or NULL with err. */
-static const char *local_view(const cfg_t *cfg, cv_view_t *view, char *err, size_t errlen)
+static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t *view, char *err, size_t errlen)
 {
     rc_conn_t rc = { 0 };
     char e[512];
-    if (rc_connect_tcp(&rc, "127.0.0.1", cfg->port, cfg->connect_timeout_ms, e, sizeof e) == 0) {
+    int c = rc_connect_tcp(&rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, e, sizeof e);
+    if (c == RC_AUTH_FAILED) { snprintf(err, errlen, "%s", e); return NULL; }
+    if (c == 0) {
         int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
         rc_close(&rc);
         return ok ? "the running redis-server on 127.0.0.1" : NULL;
     }
     srv_t srv;
     srv_paths(cfg, &srv);
-    if (rc_connect_unix(&rc, srv.sock, cfg->connect_timeout_ms, e, sizeof e) == 0) {
+    if (rc_connect_unix(&rc, srv.sock, auth, cfg->connect_timeout_ms, e, sizeof e) == 0) {
         int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
         rc_close(&rc);
         return ok ? "the init container's temporary server" : NULL;
@@ -80,15 +82,11 @@ static void print_plan(FILE *out, const dec_plan_t *plan, const peers_t *peers)
 static void json_str(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", *s);
-        else fputc(*s, out);
-    }
+    log_json_escape(out, s);
     fputc('"', out);
 }
 
-int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
+int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out)
 {
     char err[1024] = "";
     peers_t peers;
@@ -96,7 +94,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
     int64_t deadline = clock_now_ms() + (int64_t)cfg->deadline_s * 1000;
     if (peers_resolve(&peers, cfg, deadline, 1, err, sizeof err) < 0) { LOG_E("%s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
     cv_view_t view;
-    const char *source = local_view(cfg, &view, err, sizeof err);
+    const char *source = local_view(cfg, auth, &view, err, sizeof err);
     if (!source) { LOG_E("reading the local node: %s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
 
     /* What the peers say of themselves: the view this node will have once its MEETs complete. */
@@ -110,7 +108,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
         rc_conn_t rc = { 0 };
         cv_view_t pv;
         char e[512];
-        if (rc_connect_tcp(&rc, p->ip, cfg->port, 300, e, sizeof e) != 0) { reach[k] = -1; continue; }
+        if (rc_connect_tcp(&rc, p->ip, cfg->port, auth, 300, e, sizeof e) != 0) { reach[k] = -1; continue; }
         if (rc_cluster_nodes(&rc, &pv, e, sizeof e) == 0) {
             const cv_node_t *self = cv_myself(&pv);
             if (self) {
@@ -190,16 +188,21 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
     return RCI_OK;
 }
 
-int inspect_status(const cfg_t *cfg, const ident_t *id, int json, FILE *out)
+int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out)
 {
     char err[1024] = "";
     rc_conn_t rc = { 0 };
     const char *source = "127.0.0.1";
-    if (rc_connect_tcp(&rc, "127.0.0.1", cfg->port, cfg->connect_timeout_ms, err, sizeof err) != 0) {
+    int c = rc_connect_tcp(&rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, err, sizeof err);
+    if (c == RC_AUTH_FAILED) {
+        LOG_E("%s. What to do: give this pod the cluster's password", err);
+        return RCI_ERR_RUNTIME;
+    }
+    if (c != 0) {
         srv_t srv;
         srv_paths(cfg, &srv);
         source = "the init container's temporary server";
-        if (rc_connect_unix(&rc, srv.sock, cfg->connect_timeout_ms, err, sizeof err) != 0) {
+        if (rc_connect_unix(&rc, srv.sock, auth, cfg->connect_timeout_ms, err, sizeof err) != 0) {
             LOG_E("no local redis-server answers (%s). What to do: run 'plan' to see nodes.conf and DNS", err);
             return RCI_ERR_RUNTIME;
         }

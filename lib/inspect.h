@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include "config.h"
 #include "identity.h"
+#include "rclient.h"
 
 /* Each returns an RCI_* status. */
-int inspect_plan(const cfg_t *cfg, const ident_t *id, int json, FILE *out);
-int inspect_status(const cfg_t *cfg, const ident_t *id, int json, FILE *out);
+int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out);
+int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out);
 
 #endif

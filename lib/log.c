@@ -44,8 +44,7 @@ int log_parse_level(const char *s, log_level_t *out)
 const char *log_format_name(log_format_t f) { return f == LOG_FORMAT_JSON ? "json" : "text"; }
 const char *log_level_name(log_level_t l) { return level_names[l]; }
 
-/* Write s as the inside of a JSON string. */
-static void json_escape(FILE *f, const char *s)
+void log_json_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -78,9 +77,9 @@ void log_msg(log_level_t level, const char *fmt, ...)
 
     if (g_log.format == LOG_FORMAT_JSON) {
         fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"pod\":\"", ts, level_names[level]);
-        json_escape(stderr, g_log.pod);
+        log_json_escape(stderr, g_log.pod);
         fputs("\",\"msg\":\"", stderr);
-        json_escape(stderr, msg);
+        log_json_escape(stderr, msg);
         fputs("\"}\n", stderr);
     } else {
         fprintf(stderr, "%s %-5s %s %s\n", ts, level_names[level], g_log.pod[0] ? g_log.pod : "-", msg);

@@ -3,6 +3,8 @@
 #ifndef RCI_LOG_H
 #define RCI_LOG_H
 
+#include <stdio.h>
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 typedef enum { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format_t;
 
@@ -14,6 +16,8 @@ void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(prin
 int log_parse_format(const char *s, log_format_t *out);
 int log_parse_level(const char *s, log_level_t *out);
 const char *log_format_name(log_format_t f);
+/* Write s as the inside of a JSON string (quotes not included). */
+void log_json_escape(FILE *f, const char *s);
 const char *log_level_name(log_level_t l);
 
 #define LOG_D(...) log_msg(LOG_DEBUG, __VA_ARGS__)

@@ -10,7 +10,28 @@ static struct timeval tv_ms(int ms)
     return tv;
 }
 
-static int finish_connect(rc_conn_t *rc, redisContext *c, int timeout_ms, char *err, size_t errlen)
+/* AUTH without ever putting the password in a message. */
+static int authenticate(rc_conn_t *rc, const rc_auth_t *auth, char *err, size_t errlen)
+{
+    const char *argv[3] = { "AUTH" };
+    int argc = 1;
+    if (auth->user[0]) argv[argc++] = auth->user;
+    argv[argc++] = auth->password;
+    redisReply *r = redisCommandArgv(rc->c, argc, argv, NULL);
+    if (!r) {
+        snprintf(err, errlen, "%s: AUTH: %s", rc->where, rc->c->errstr[0] ? rc->c->errstr : "no reply");
+        return -1;
+    }
+    int ok = r->type != REDIS_REPLY_ERROR;
+    if (!ok)
+        snprintf(err, errlen, "%s: AUTH%s%s refused: %s (check auth.password_file and the servers' password)",
+                 rc->where, auth->user[0] ? " as " : "", auth->user, r->str);
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+static int finish_connect(rc_conn_t *rc, redisContext *c, const rc_auth_t *auth, int timeout_ms, char *err,
+                          size_t errlen)
 {
     if (!c) {
         snprintf(err, errlen, "%s: cannot allocate a connection", rc->where);
@@ -23,19 +44,24 @@ static int finish_connect(rc_conn_t *rc, redisContext *c, int timeout_ms, char *
     }
     redisSetTimeout(c, tv_ms(timeout_ms));
     rc->c = c;
+    if (auth && auth->password[0] && authenticate(rc, auth, err, errlen) != 0) {
+        rc_close(rc);
+        return RC_AUTH_FAILED;
+    }
     return 0;
 }
 
-int rc_connect_unix(rc_conn_t *rc, const char *path, int timeout_ms, char *err, size_t errlen)
+int rc_connect_unix(rc_conn_t *rc, const char *path, const rc_auth_t *auth, int timeout_ms, char *err, size_t errlen)
 {
     snprintf(rc->where, sizeof rc->where, "unix:%s", path);
-    return finish_connect(rc, redisConnectUnixWithTimeout(path, tv_ms(timeout_ms)), timeout_ms, err, errlen);
+    return finish_connect(rc, redisConnectUnixWithTimeout(path, tv_ms(timeout_ms)), auth, timeout_ms, err, errlen);
 }
 
-int rc_connect_tcp(rc_conn_t *rc, const char *ip, int port, int timeout_ms, char *err, size_t errlen)
+int rc_connect_tcp(rc_conn_t *rc, const char *ip, int port, const rc_auth_t *auth, int timeout_ms, char *err,
+                   size_t errlen)
 {
     snprintf(rc->where, sizeof rc->where, "%s:%d", ip, port);
-    return finish_connect(rc, redisConnectWithTimeout(ip, port, tv_ms(timeout_ms)), timeout_ms, err, errlen);
+    return finish_connect(rc, redisConnectWithTimeout(ip, port, tv_ms(timeout_ms)), auth, timeout_ms, err, errlen);
 }
 
 void rc_close(rc_conn_t *rc)

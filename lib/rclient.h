@@ -7,13 +7,23 @@
 #include <stddef.h>
 #include "cview.h"
 
+/* Credentials for AUTH after connect; an empty password means no AUTH. Never logged. */
+typedef struct {
+    char user[64];      /* empty: AUTH <password> (the default user) */
+    char password[257];
+} rc_auth_t;
+
 typedef struct {
     redisContext *c;
     char where[160]; /* "unix:/data/.rci.sock" or "198.18.0.5:6379", for messages */
 } rc_conn_t;
 
-int rc_connect_unix(rc_conn_t *rc, const char *path, int timeout_ms, char *err, size_t errlen);
-int rc_connect_tcp(rc_conn_t *rc, const char *ip, int port, int timeout_ms, char *err, size_t errlen);
+/* Connect and, when auth has a password, authenticate. auth may be NULL. Returns 0, -1 when the
+ * server cannot be reached, RC_AUTH_FAILED when it answered but refused the credentials. */
+#define RC_AUTH_FAILED (-2)
+int rc_connect_unix(rc_conn_t *rc, const char *path, const rc_auth_t *auth, int timeout_ms, char *err, size_t errlen);
+int rc_connect_tcp(rc_conn_t *rc, const char *ip, int port, const rc_auth_t *auth, int timeout_ms, char *err,
+                   size_t errlen);
 void rc_close(rc_conn_t *rc);
 
 /* Send a command built from argv. On success *out is the reply (free with freeReplyObject); an

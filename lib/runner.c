@@ -23,6 +23,7 @@
 typedef struct {
     const cfg_t *cfg;
     const ident_t *id;
+    const rc_auth_t *auth;
     peers_t peers;
     srv_t srv;
     rc_conn_t rc;
@@ -48,6 +49,14 @@ static int describe_nodes_conf(const cfg_t *cfg)
     return 1;
 }
 
+/* Connect to resolved peer k's client port (short timeout: a peer without one, initializing or
+ * down, must not hold the loop). */
+static int connect_peer(run_t *r, size_t k, rc_conn_t *pc, char *err, size_t errlen)
+{
+    int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
+    return rc_connect_tcp(pc, r->peers.peers[k].ip, r->cfg->port, r->auth, ms, err, errlen);
+}
+
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
  * this node first, then every peer that resolves, on its client port. A peer that does not answer
  * (down, or initializing without a client port) forgets the id through its own init. */
@@ -62,8 +71,7 @@ static void forget_everywhere(run_t *r, const char *id)
         if (!p->resolved) continue;
         tried++;
         rc_conn_t pc = { 0 };
-        int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
-        if (rc_connect_tcp(&pc, p->ip, r->cfg->port, ms, err, sizeof err) != 0) continue;
+        if (connect_peer(r, k, &pc, err, sizeof err) != 0) continue;
         if (rc_simple(&pc, err, sizeof err, 3, argv) == 0 || strstr(err, "nknown node")) told++;
         else LOG_D("forget on %s: %s", p->name, err);
         rc_close(&pc);
@@ -83,8 +91,7 @@ static void collect_remote(run_t *r, const cv_view_t *local, cv_view_t *remote)
         rc_conn_t pc = { 0 };
         char err[512];
         cv_view_t pv;
-        int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
-        if (rc_connect_tcp(&pc, p->ip, r->cfg->port, ms, err, sizeof err) != 0) continue;
+        if (connect_peer(r, k, &pc, err, sizeof err) != 0) continue;
         if (rc_cluster_nodes(&pc, &pv, err, sizeof err) == 0) {
             for (size_t i = 0; i < pv.n; i++) {
                 const cv_node_t *n = &pv.nodes[i];
@@ -178,7 +185,7 @@ static void log_wait(run_t *r, const char *reason)
 static int ensure_conn(run_t *r, char *err, size_t errlen)
 {
     if (r->rc.c) return 0;
-    return rc_connect_unix(&r->rc, r->srv.sock, r->cfg->connect_timeout_ms, err, errlen);
+    return rc_connect_unix(&r->rc, r->srv.sock, r->auth, r->cfg->connect_timeout_ms, err, errlen);
 }
 
 /* The reconcile loop. Returns an RCI_* status; err explains a failure. */
@@ -268,12 +275,14 @@ static const char *advice(int status)
     }
 }
 
-int runner_run(const cfg_t *cfg, const ident_t *id, volatile sig_atomic_t *interrupted)
+int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volatile sig_atomic_t *interrupted)
 {
     run_t r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
     r.id = id;
+    r.auth = auth;
+    r.srv.auth = auth;
     r.started = clock_now_ms();
     r.started_unix_ms = clock_unix_ms();
     r.deadline = r.started + (int64_t)cfg->deadline_s * 1000;
@@ -293,7 +302,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, volatile sig_atomic_t *inter
         return RCI_ERR_RUNTIME;
     }
     r.fresh_start = describe_nodes_conf(cfg);
-    if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, err, sizeof err) != 0) {
+    if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0) {
         status = RCI_ERR_RUNTIME;
     } else if (srv_start(cfg, &r.srv, r.deadline, err, sizeof err) != 0) {
         status = RCI_ERR_RUNTIME;

@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include "config.h"
 #include "identity.h"
+#include "rclient.h"
 
 /* Returns an RCI_* exit status. interrupted is set by the signal handler of main. On failure the
  * last log line says what failed and what to do. */
-int runner_run(const cfg_t *cfg, const ident_t *id, volatile sig_atomic_t *interrupted);
+int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volatile sig_atomic_t *interrupted);
 
 #endif

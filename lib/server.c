@@ -63,8 +63,14 @@ static int write_file_atomic(const char *path, const char *text, char *err, size
     return 0;
 }
 
-int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, char *err, size_t errlen)
+int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
+                             size_t errlen)
 {
+    char secret[700] = "";
+    if (auth->password[0])
+        snprintf(secret, sizeof secret, "# From auth.password_file: clients and replicas authenticate.\n"
+                 "requirepass \"%s\"\nmasterauth \"%s\"\n%s%s%s", auth->password, auth->password,
+                 cfg->masteruser[0] ? "masteruser " : "", cfg->masteruser, cfg->masteruser[0] ? "\n" : "");
     char nodes[1100];
     srv_nodes_conf_path(cfg, nodes, sizeof nodes);
     char text[8192];
@@ -92,17 +98,21 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
         "cluster-allow-replica-migration no\n"
         "# A fresh replica syncs at once instead of after the 5 s default delay.\n"
         "repl-diskless-sync yes\n"
-        "repl-diskless-sync-delay 0\n",
+        "repl-diskless-sync-delay 0\n"
+        "%s",
         RCI_VERSION, id->pod,
         cfg->base_config[0] ? "include " : "", cfg->base_config, cfg->base_config[0] ? "\n" : "",
         cfg->port, cfg->data_dir, nodes, cfg->bus_port, cfg->node_timeout_ms, fqdn,
         id->ip[0] ? "cluster-announce-ip " : "", id->ip, id->ip[0] ? "\n" : "",
-        cfg->announce == ANNOUNCE_HOSTNAME ? "hostname" : "ip");
+        cfg->announce == ANNOUNCE_HOSTNAME ? "hostname" : "ip", secret);
+    memset(secret, 0, sizeof secret);
     if (n < 0 || (size_t)n >= sizeof text) {
         snprintf(err, errlen, "%s: the runtime config is too long", cfg->runtime_config);
         return -1;
     }
-    return write_file_atomic(cfg->runtime_config, text, err, errlen);
+    int rc = write_file_atomic(cfg->runtime_config, text, err, errlen);
+    memset(text, 0, sizeof text);
+    return rc;
 }
 
 static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size_t errlen)
@@ -186,7 +196,7 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
         }
         rc_conn_t rc = { 0 };
         char e2[256];
-        if (rc_connect_unix(&rc, srv->sock, 200, e2, sizeof e2) == 0) {
+        if (rc_connect_unix(&rc, srv->sock, srv->auth, 200, e2, sizeof e2) == 0) {
             const char *ping[] = { "PING" };
             int ok = rc_simple(&rc, e2, sizeof e2, 1, ping) == 0;
             rc_close(&rc);
@@ -208,7 +218,7 @@ int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)
     rc_conn_t rc = { 0 };
     char e2[256] = "";
     int rc_ok = 0;
-    if (rc_connect_unix(&rc, srv->sock, 1000, e2, sizeof e2) == 0) {
+    if (rc_connect_unix(&rc, srv->sock, srv->auth, 1000, e2, sizeof e2) == 0) {
         const char *save[] = { "CLUSTER", "SAVECONFIG" };
         rc_ok = rc_simple(&rc, e2, sizeof e2, 2, save) == 0;
         if (!rc_ok) LOG_W("saving nodes.conf before shutdown: %s", e2);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include "config.h"
 #include "identity.h"
+#include "rclient.h"
 
 typedef struct {
     pid_t pid;           /* 0 when not running */
@@ -17,14 +18,16 @@ typedef struct {
     char sock[1100];     /* its unix socket */
     char log[1100];      /* its stdout/stderr */
     char discard[1100];  /* where a replica's sync would land: removed before and after */
+    const rc_auth_t *auth; /* for the init's own connections; not owned */
 } srv_t;
 
 /* The path of nodes.conf in the data dir. */
 void srv_nodes_conf_path(const cfg_t *cfg, char *buf, size_t len);
 void srv_paths(const cfg_t *cfg, srv_t *srv);
 
-/* Write the runtime config atomically (tmp + rename, mode 0600). */
-int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, char *err, size_t errlen);
+/* Write the runtime config atomically (tmp + rename, mode 0600: it may hold the password). */
+int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
+                             size_t errlen);
 /* Start the temporary server and wait (until deadline) until it answers PING on its socket. */
 int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t errlen);
 /* Save nodes.conf, shut down without saving data, reap; SIGTERM then SIGKILL if it lingers. */

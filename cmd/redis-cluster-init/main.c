@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "config.h"
 #include "identity.h"
 #include "inspect.h"
@@ -180,7 +181,16 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "config") == 0) { cfg_print(&cfg, stdout); return RCI_OK; }
     ident_t id;
     if (load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
-    if (strcmp(cmd, "run") == 0) return runner_run(&cfg, &id, &g_interrupted);
-    if (strcmp(cmd, "plan") == 0) return inspect_plan(&cfg, &id, json, stdout);
-    return inspect_status(&cfg, &id, json, stdout);
+    rc_auth_t auth;
+    char err[512];
+    if (auth_load(&cfg, &auth, err, sizeof err) != 0) {
+        LOG_E("config error: %s. What to do: mount the password Secret at that path", err);
+        return RCI_ERR_CONFIG;
+    }
+    int rc;
+    if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
+    else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout);
+    else rc = inspect_status(&cfg, &id, &auth, json, stdout);
+    memset(&auth, 0, sizeof auth);
+    return rc;
 }
