@@ -80,6 +80,7 @@ static void container(yaml_document_t *d, yaml_node_t *c, const char *pfx, yaml_
                     if (!vn || strcmp(vn, name) != 0) continue;
                     if (get(d, v, "configMap")) kind = "configmap";
                     else if (get(d, v, "emptyDir")) kind = "emptydir";
+                    else if (get(d, v, "secret")) kind = "secret";
                 }
             char buf[1024];
             snprintf(buf, sizeof buf, "%s:%s:%s", kind, name, path);
