@@ -8,6 +8,7 @@ PKGS=(
     dnsmasq-base iproute2 util-linux procps           # the pod simulator: DNS, netns, unshare
     libc-bin gawk                                     # getent, awk in tests
     valgrind                                          # memory checks
+    clang libclang-rt-14-dev                          # libFuzzer targets (test/fuzz)
 )
 # Manifest validation runs on Node.js (npm registry): Debian's nodejs/npm unless a node exists.
 command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)

@@ -19,4 +19,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 (cd build-asan && ctest --output-on-failure --timeout 600 -R 'unit\.|cli\.|sim\.bootstrap_3x1$|sim\.bootstrap_init_killed')
 echo "== valgrind: config, plan and CLI paths"
 bash test/valgrind.sh build-dyn/redis-cluster-init
+echo "== libFuzzer: the config loader and the CLUSTER NODES parser, 30 s each"
+bash test/fuzz/run.sh 30
 echo "ALL TESTS PASSED"
