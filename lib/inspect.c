@@ -16,25 +16,33 @@
 static const char FRESH_VIEW[] =
     "0000000000000000000000000000000000000000 :0@0 myself,master - 0 0 0 connected\n";
 
-/* Where the local node can be read: the live main-container server, the init's temporary server,
- * or nodes.conf on disk. Returns a description of the source, or NULL with err. */
+/* Connect to the local node: the live main-container server on 127.0.0.1, else the init
+ * container's temporary server. Returns 0 (source says which), RC_AUTH_FAILED or -1, with err. */
+static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, const char **source, char *err,
+                         size_t errlen)
+{
+    int c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, err, errlen);
+    *source = "the running redis-server on 127.0.0.1";
+    if (c != -1) return c;
+    srv_t srv;
+    srv_paths(cfg, &srv);
+    *source = "the init container's temporary server";
+    return rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, err, errlen);
+}
+
+/* Where the local node can be read: a server (connect_local), or nodes.conf on disk. Returns a
+ * description of the source, or NULL with err. */
 static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t *view, char *err, size_t errlen)
 {
     rc_conn_t rc = { 0 };
     char e[512];
-    int c = rc_connect_tcp(&rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, e, sizeof e);
+    const char *source;
+    int c = connect_local(cfg, auth, &rc, &source, e, sizeof e);
     if (c == RC_AUTH_FAILED) { snprintf(err, errlen, "%s", e); return NULL; }
     if (c == 0) {
         int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
         rc_close(&rc);
-        return ok ? "the running redis-server on 127.0.0.1" : NULL;
-    }
-    srv_t srv;
-    srv_paths(cfg, &srv);
-    if (rc_connect_unix(&rc, srv.sock, auth, cfg->connect_timeout_ms, e, sizeof e) == 0) {
-        int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
-        rc_close(&rc);
-        return ok ? "the init container's temporary server" : NULL;
+        return ok ? source : NULL;
     }
     char path[1100];
     srv_nodes_conf_path(cfg, path, sizeof path);
@@ -108,7 +116,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
         rc_conn_t rc = { 0 };
         cv_view_t pv;
         char e[512];
-        if (rc_connect_tcp(&rc, p->ip, cfg->port, auth, 300, e, sizeof e) != 0) { reach[k] = -1; continue; }
+        if (peers_connect(&peers, k, cfg, auth, &rc, e, sizeof e) != 0) { reach[k] = -1; continue; }
         if (rc_cluster_nodes(&rc, &pv, e, sizeof e) == 0) {
             const cv_node_t *self = cv_myself(&pv);
             if (self) {
@@ -192,20 +200,15 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
 {
     char err[1024] = "";
     rc_conn_t rc = { 0 };
-    const char *source = "127.0.0.1";
-    int c = rc_connect_tcp(&rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, err, sizeof err);
+    const char *source;
+    int c = connect_local(cfg, auth, &rc, &source, err, sizeof err);
     if (c == RC_AUTH_FAILED) {
         LOG_E("%s. What to do: give this pod the cluster's password", err);
         return RCI_ERR_RUNTIME;
     }
     if (c != 0) {
-        srv_t srv;
-        srv_paths(cfg, &srv);
-        source = "the init container's temporary server";
-        if (rc_connect_unix(&rc, srv.sock, auth, cfg->connect_timeout_ms, err, sizeof err) != 0) {
-            LOG_E("no local redis-server answers (%s). What to do: run 'plan' to see nodes.conf and DNS", err);
-            return RCI_ERR_RUNTIME;
-        }
+        LOG_E("no local redis-server answers (%s). What to do: run 'plan' to see nodes.conf and DNS", err);
+        return RCI_ERR_RUNTIME;
     }
     cv_view_t view;
     const char *info_argv[] = { "CLUSTER", "INFO" };

@@ -134,3 +134,10 @@ size_t peers_resolved_count(const peers_t *p)
     for (size_t k = 0; k < p->n; k++) c += p->peers[k].resolved != 0;
     return c;
 }
+
+int peers_connect(const peers_t *p, size_t k, const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, char *err,
+                  size_t errlen)
+{
+    int ms = cfg->connect_timeout_ms < 300 ? cfg->connect_timeout_ms : 300;
+    return rc_connect_tcp(rc, p->peers[k].ip, cfg->port, auth, ms, err, errlen);
+}

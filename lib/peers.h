@@ -9,6 +9,7 @@
 #include "config.h"
 #include "decide.h"
 #include "identity.h"
+#include "rclient.h"
 #include "topology.h"
 
 typedef struct {
@@ -34,5 +35,9 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
 void peers_update_meet_ages(peers_t *p, int64_t now);
 void peers_note_meet(peers_t *p, size_t k, int64_t now);
 size_t peers_resolved_count(const peers_t *p);
+/* Connect to resolved peer k's client port, authenticated. The timeout is short (at most 300 ms):
+ * a peer without a client port (initializing, or down) must not hold the caller. */
+int peers_connect(const peers_t *p, size_t k, const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, char *err,
+                  size_t errlen);
 
 #endif

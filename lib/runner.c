@@ -49,14 +49,6 @@ static int describe_nodes_conf(const cfg_t *cfg)
     return 1;
 }
 
-/* Connect to resolved peer k's client port (short timeout: a peer without one, initializing or
- * down, must not hold the loop). */
-static int connect_peer(run_t *r, size_t k, rc_conn_t *pc, char *err, size_t errlen)
-{
-    int ms = r->cfg->connect_timeout_ms < 300 ? r->cfg->connect_timeout_ms : 300;
-    return rc_connect_tcp(pc, r->peers.peers[k].ip, r->cfg->port, r->auth, ms, err, errlen);
-}
-
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
  * this node first, then every peer that resolves, on its client port. A peer that does not answer
  * (down, or initializing without a client port) forgets the id through its own init. */
@@ -71,7 +63,7 @@ static void forget_everywhere(run_t *r, const char *id)
         if (!p->resolved) continue;
         tried++;
         rc_conn_t pc = { 0 };
-        if (connect_peer(r, k, &pc, err, sizeof err) != 0) continue;
+        if (peers_connect(&r->peers, k, r->cfg, r->auth, &pc, err, sizeof err) != 0) continue;
         if (rc_simple(&pc, err, sizeof err, 3, argv) == 0 || strstr(err, "nknown node")) told++;
         else LOG_D("forget on %s: %s", p->name, err);
         rc_close(&pc);
@@ -91,7 +83,7 @@ static void collect_remote(run_t *r, const cv_view_t *local, cv_view_t *remote)
         rc_conn_t pc = { 0 };
         char err[512];
         cv_view_t pv;
-        if (connect_peer(r, k, &pc, err, sizeof err) != 0) continue;
+        if (peers_connect(&r->peers, k, r->cfg, r->auth, &pc, err, sizeof err) != 0) continue;
         if (rc_cluster_nodes(&pc, &pv, err, sizeof err) == 0) {
             for (size_t i = 0; i < pv.n; i++) {
                 const cv_node_t *n = &pv.nodes[i];
@@ -224,25 +216,22 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
             .run_start_unix_ms = r->started_unix_ms, .elapsed_ms = clock_now_ms() - r->started,
         };
         dec_plan_t plan;
-        if (dec_decide(&in, &plan) != 0) {
-            cv_free(&view);
-            snprintf(err, errlen, "out of memory while deciding");
-            return RCI_ERR_RUNTIME;
-        }
-        /* A node that started empty checks the peers' views before it takes a role or finishes. */
         cv_view_t remote = { 0 };
-        if (r->fresh_start && has_role_action(&plan)) {
+        int decided = dec_decide(&in, &plan) == 0;
+        /* A node that started empty checks the peers' views before it takes a role or finishes. */
+        if (decided && r->fresh_start && has_role_action(&plan)) {
             collect_remote(r, &view, &remote);
             if (remote.n > 0) {
                 dec_plan_free(&plan);
                 in.remote = &remote;
-                if (dec_decide(&in, &plan) != 0) {
-                    cv_free(&view);
-                    cv_free(&remote);
-                    snprintf(err, errlen, "out of memory while deciding");
-                    return RCI_ERR_RUNTIME;
-                }
+                decided = dec_decide(&in, &plan) == 0;
             }
+        }
+        if (!decided) {
+            cv_free(&view);
+            cv_free(&remote);
+            snprintf(err, errlen, "out of memory while deciding");
+            return RCI_ERR_RUNTIME;
         }
         const dec_action_t *v = dec_verdict(&plan);
         if (round == 0) LOG_I("goal: %s", plan.role);
@@ -295,10 +284,14 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         return RCI_ERR_RUNTIME;
     }
     struct stat dst;
-    if (stat(cfg->data_dir, &dst) != 0 || !S_ISDIR(dst.st_mode) || access(cfg->data_dir, W_OK) != 0) {
+    const char *why = NULL;
+    if (stat(cfg->data_dir, &dst) != 0) why = strerror(errno);
+    else if (!S_ISDIR(dst.st_mode)) why = "not a directory";
+    else if (access(cfg->data_dir, W_OK) != 0) why = strerror(errno);
+    if (why) {
         peers_free(&r.peers);
-        LOG_E("failed: the data dir %s is missing or not writable (%s). What to do: mount the pod's PVC there "
-              "(paths.data_dir) writable by this container's user", cfg->data_dir, strerror(errno));
+        LOG_E("failed: the data dir %s is unusable (%s). What to do: mount the pod's PVC there "
+              "(paths.data_dir) writable by this container's user", cfg->data_dir, why);
         return RCI_ERR_RUNTIME;
     }
     r.fresh_start = describe_nodes_conf(cfg);
