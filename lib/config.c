@@ -4,9 +4,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
-typedef enum { K_STR, K_INT, K_ANNOUNCE, K_LOGFMT, K_LOGLVL, K_DNSLIST } key_type_t;
+typedef enum { K_STR, K_INT, K_ANNOUNCE, K_LOGFMT, K_LOGLVL, K_DNSLIST, K_BOOL } key_type_t;
 
 typedef struct {
     const char *key;  /* dotted path as written in YAML */
@@ -18,6 +19,7 @@ typedef struct {
 
 #define STR(k, f) { k, K_STR, offsetof(cfg_t, f), sizeof(((cfg_t *)0)->f), 0, 0 }
 #define INT(k, f, lo, hi) { k, K_INT, offsetof(cfg_t, f), 0, lo, hi }
+#define BOOL(k, f) { k, K_BOOL, offsetof(cfg_t, f), 0, 0, 1 }
 
 static const key_spec_t KEYS[] = {
     STR("name", name),
@@ -40,6 +42,12 @@ static const key_spec_t KEYS[] = {
     STR("auth.password_file", password_file),
     STR("auth.user", auth_user),
     STR("auth.masteruser", masteruser),
+    STR("auth.acl_file", acl_file),
+    BOOL("tls.enabled", tls_enabled),
+    STR("tls.ca_file", tls_ca_file),
+    STR("tls.cert_file", tls_cert_file),
+    STR("tls.key_file", tls_key_file),
+    INT("tls.plaintext_port", tls_plaintext_port, 0, 65535),
     INT("timeouts.deadline_s", deadline_s, 1, 86400),
     INT("timeouts.dns_ms", dns_timeout_ms, 50, 60000),
     INT("timeouts.connect_ms", connect_timeout_ms, 50, 60000),
@@ -156,6 +164,14 @@ static int set_value(cfg_t *cfg, const key_spec_t *k, const char *value, const c
         *(int *)(base + k->off) = (int)v;
         return 0;
     }
+    case K_BOOL:
+        if (strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0) *(int *)(base + k->off) = 1;
+        else if (strcasecmp(value, "false") == 0 || strcasecmp(value, "no") == 0) *(int *)(base + k->off) = 0;
+        else {
+            snprintf(err, errlen, "%s: key '%s': expected true or false, got '%.60s'", where, k->key, value);
+            return -1;
+        }
+        return 0;
     case K_ANNOUNCE:
         if (strcmp(value, "ip") == 0) cfg->announce = ANNOUNCE_IP;
         else if (strcmp(value, "hostname") == 0) cfg->announce = ANNOUNCE_HOSTNAME;
@@ -384,6 +400,7 @@ static const struct { const char *env, *key; } ENV_KEYS[] = {
     { "RCI_REDIS_SERVER", "paths.redis_server" },
     { "RCI_DEADLINE_S", "timeouts.deadline_s" },
     { "RCI_PASSWORD_FILE", "auth.password_file" },
+    { "RCI_TLS_ENABLED", "tls.enabled" },
 };
 
 int cfg_apply_env(cfg_t *cfg, char *err, size_t errlen)
@@ -444,6 +461,42 @@ int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
         }
         snprintf(cfg->runtime_config, sizeof cfg->runtime_config, "%s/redis.conf", cfg->data_dir);
     }
+    if ((cfg->auth_user[0] || cfg->masteruser[0]) && !cfg->password_file[0]) {
+        snprintf(err, errlen, "%s: key 'auth.%s' needs 'auth.password_file' (that user's password)", file,
+                 cfg->auth_user[0] ? "user" : "masteruser");
+        return -1;
+    }
+    if (strpbrk(cfg->acl_file, " \t\r\n\"'\\")) {
+        snprintf(err, errlen, "%s: key 'auth.acl_file': the path must not contain whitespace, quotes or backslashes", file);
+        return -1;
+    }
+    if (cfg->tls_enabled) {
+        const char *missing = !cfg->tls_ca_file[0] ? "tls.ca_file" : !cfg->tls_cert_file[0] ? "tls.cert_file"
+                            : !cfg->tls_key_file[0] ? "tls.key_file" : NULL;
+        if (missing) {
+            snprintf(err, errlen, "%s: tls.enabled is true but key '%s' is not set (TLS needs a CA, a certificate and its key)",
+                     file, missing);
+            return -1;
+        }
+        const char *paths[3][2] = { { "tls.ca_file", cfg->tls_ca_file }, { "tls.cert_file", cfg->tls_cert_file },
+                                    { "tls.key_file", cfg->tls_key_file } };
+        for (int i = 0; i < 3; i++) {
+            /* Written into redis.conf unquoted. */
+            if (strpbrk(paths[i][1], " \t\r\n\"'\\")) {
+                snprintf(err, errlen, "%s: key '%s': the path must not contain whitespace, quotes or backslashes", file,
+                         paths[i][0]);
+                return -1;
+            }
+        }
+        if (cfg->tls_plaintext_port == cfg->port || cfg->tls_plaintext_port == cfg->bus_port) {
+            snprintf(err, errlen, "%s: key 'tls.plaintext_port': must differ from 'port' (%d) and 'bus_port' (%d)", file,
+                     cfg->port, cfg->bus_port);
+            return -1;
+        }
+    } else if (cfg->tls_plaintext_port) {
+        snprintf(err, errlen, "%s: key 'tls.plaintext_port' is set but tls.enabled is not true", file);
+        return -1;
+    }
     if (cfg->connect_timeout_ms > cfg->deadline_s * 1000) cfg->connect_timeout_ms = cfg->deadline_s * 1000;
     return 0;
 }
@@ -459,8 +512,11 @@ void cfg_print(const cfg_t *cfg, FILE *out)
     for (int i = 0; i < cfg->n_dns_servers; i++) fprintf(out, "%s%s", i ? ", " : "", cfg->dns_servers[i]);
     fprintf(out, "]\npaths:\n  data_dir: %s\n  runtime_config: %s\n  base_config: \"%s\"\n  redis_server: %s\n",
             cfg->data_dir, cfg->runtime_config, cfg->base_config, cfg->redis_server);
-    fprintf(out, "auth:\n  password_file: \"%s\"  # the password itself is never printed\n  user: \"%s\"\n  masteruser: \"%s\"\n",
-            cfg->password_file, cfg->auth_user, cfg->masteruser);
+    fprintf(out, "auth:\n  password_file: \"%s\"  # the password itself is never printed\n  user: \"%s\"\n  masteruser: \"%s\"\n"
+                 "  acl_file: \"%s\"\n", cfg->password_file, cfg->auth_user, cfg->masteruser, cfg->acl_file);
+    fprintf(out, "tls:\n  enabled: %s\n  ca_file: \"%s\"\n  cert_file: \"%s\"\n  key_file: \"%s\"\n  plaintext_port: %d\n",
+            cfg->tls_enabled ? "true" : "false", cfg->tls_ca_file, cfg->tls_cert_file, cfg->tls_key_file,
+            cfg->tls_plaintext_port);
     fprintf(out, "timeouts:\n  deadline_s: %d\n  dns_ms: %d\n  connect_ms: %d\n  handshake_grace_ms: %d\n",
             cfg->deadline_s, cfg->dns_timeout_ms, cfg->connect_timeout_ms, cfg->handshake_grace_ms);
 }

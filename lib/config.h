@@ -35,8 +35,15 @@ typedef struct {
     char redis_server[CFG_PATH];
     /* auth */
     char password_file[CFG_PATH]; /* a mounted Secret holding the password; empty: no password */
-    char auth_user[64];           /* ACL user of the init's own connections; empty: default user */
-    char masteruser[64];          /* ACL user replicas sync as (masteruser); empty: default user */
+    char auth_user[64];           /* ACL user whose password is in password_file; empty: default user */
+    char masteruser[64];          /* ACL user replicas sync as (masteruser); empty: auth_user */
+    char acl_file[CFG_PATH];      /* Redis's aclfile (the users); empty: none */
+    /* tls */
+    int tls_enabled;              /* TLS on the client port, the cluster bus and replication */
+    char tls_ca_file[CFG_PATH];   /* CA that signs every node's certificate */
+    char tls_cert_file[CFG_PATH]; /* this node's certificate (server and client) */
+    char tls_key_file[CFG_PATH];  /* its private key */
+    int tls_plaintext_port;       /* a plaintext client port beside the TLS one; 0: TLS only */
     /* timeouts */
     int deadline_s;
     int dns_timeout_ms;

@@ -17,17 +17,26 @@ static const char FRESH_VIEW[] =
     "0000000000000000000000000000000000000000 :0@0 myself,master - 0 0 0 connected\n";
 
 /* Connect to the local node: the live main-container server on 127.0.0.1, else the init
- * container's temporary server. Returns 0 (source says which), RC_AUTH_FAILED or -1, with err. */
+ * container's temporary server. Returns 0 (source says which), RC_AUTH_FAILED, RC_TLS_FAILED or
+ * -1, with err. */
 static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, const char **source, char *err,
                          size_t errlen)
 {
-    int c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, err, errlen);
-    *source = "the running redis-server on 127.0.0.1";
-    if (c != -1) return c;
+    char tcp_err[512];
+    int c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, tcp_err, sizeof tcp_err);
+    *source = auth->tls ? "the running redis-server on 127.0.0.1 (TLS)" : "the running redis-server on 127.0.0.1";
+    if (c != -1) {
+        if (c != 0) snprintf(err, errlen, "%s", tcp_err);
+        return c;
+    }
     srv_t srv;
     srv_paths(cfg, &srv);
     *source = "the init container's temporary server";
-    return rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, err, errlen);
+    char unix_err[512];
+    c = rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, unix_err, sizeof unix_err);
+    /* Both reasons: a TLS failure on the client port must not hide behind "no such socket". */
+    if (c != 0) snprintf(err, errlen, "%s; %s", tcp_err, unix_err);
+    return c;
 }
 
 /* Where the local node can be read: a server (connect_local), or nodes.conf on disk. Returns a
@@ -38,7 +47,7 @@ static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t
     char e[512];
     const char *source;
     int c = connect_local(cfg, auth, &rc, &source, e, sizeof e);
-    if (c == RC_AUTH_FAILED) { snprintf(err, errlen, "%s", e); return NULL; }
+    if (c == RC_AUTH_FAILED || c == RC_TLS_FAILED) { snprintf(err, errlen, "%s", e); return NULL; }
     if (c == 0) {
         int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
         rc_close(&rc);
@@ -204,6 +213,10 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
     int c = connect_local(cfg, auth, &rc, &source, err, sizeof err);
     if (c == RC_AUTH_FAILED) {
         LOG_E("%s. What to do: give this pod the cluster's password", err);
+        return RCI_ERR_RUNTIME;
+    }
+    if (c == RC_TLS_FAILED) {
+        LOG_E("%s. What to do: mount the cluster's CA as tls.ca_file, and a certificate it signed", err);
         return RCI_ERR_RUNTIME;
     }
     if (c != 0) {

@@ -49,6 +49,19 @@ static int describe_nodes_conf(const cfg_t *cfg)
     return 1;
 }
 
+/* Connect to peer k's client port. A peer that is down or still initializing (no client port)
+ * is normal and logged at debug level; one that answers but refuses our credentials or our TLS
+ * is a misconfiguration a person must see. */
+static int peer_connect(run_t *r, size_t k, rc_conn_t *pc, const char *why, char *err, size_t errlen)
+{
+    int c = peers_connect(&r->peers, k, r->cfg, r->auth, pc, err, errlen);
+    if (c == RC_AUTH_FAILED || c == RC_TLS_FAILED)
+        LOG_W("cannot %s %s: %s", why, r->peers.peers[k].name, err);
+    else if (c != 0)
+        LOG_D("cannot %s %s: %s", why, r->peers.peers[k].name, err);
+    return c;
+}
+
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
  * this node first, then every peer that resolves, on its client port. A peer that does not answer
  * (down, or initializing without a client port) forgets the id through its own init. */
@@ -63,7 +76,7 @@ static void forget_everywhere(run_t *r, const char *id)
         if (!p->resolved) continue;
         tried++;
         rc_conn_t pc = { 0 };
-        if (peers_connect(&r->peers, k, r->cfg, r->auth, &pc, err, sizeof err) != 0) continue;
+        if (peer_connect(r, k, &pc, "forget", err, sizeof err) != 0) continue;
         if (rc_simple(&pc, err, sizeof err, 3, argv) == 0 || strstr(err, "nknown node")) told++;
         else LOG_D("forget on %s: %s", p->name, err);
         rc_close(&pc);
@@ -83,7 +96,7 @@ static void collect_remote(run_t *r, const cv_view_t *local, cv_view_t *remote)
         rc_conn_t pc = { 0 };
         char err[512];
         cv_view_t pv;
-        if (peers_connect(&r->peers, k, r->cfg, r->auth, &pc, err, sizeof err) != 0) continue;
+        if (peer_connect(r, k, &pc, "read the view of", err, sizeof err) != 0) continue;
         if (rc_cluster_nodes(&pc, &pv, err, sizeof err) == 0) {
             for (size_t i = 0; i < pv.n; i++) {
                 const cv_node_t *n = &pv.nodes[i];
@@ -176,7 +189,7 @@ static void log_wait(run_t *r, const char *reason)
 
 static int ensure_conn(run_t *r, char *err, size_t errlen)
 {
-    if (r->rc.c) return 0;
+    if (rc_connected(&r->rc)) return 0;
     return rc_connect_unix(&r->rc, r->srv.sock, r->auth, r->cfg->connect_timeout_ms, err, errlen);
 }
 

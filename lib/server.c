@@ -66,14 +66,32 @@ static int write_file_atomic(const char *path, const char *text, char *err, size
 int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
                              size_t errlen)
 {
-    char secret[700] = "";
-    if (auth->password[0])
+    char secret[700 + CFG_PATH] = "";
+    if (auth->password[0]) {
+        /* With auth.user the users are the ACL file's (or the base config's) business: requirepass
+         * would give the default user that user's password. */
+        const char *repl_user = cfg->masteruser[0] ? cfg->masteruser : cfg->auth_user;
         snprintf(secret, sizeof secret, "# From auth.password_file: clients and replicas authenticate.\n"
-                 "requirepass \"%s\"\nmasterauth \"%s\"\n%s%s%s", auth->password, auth->password,
-                 cfg->masteruser[0] ? "masteruser " : "", cfg->masteruser, cfg->masteruser[0] ? "\n" : "");
+                 "%s%s%smasterauth \"%s\"\n%s%s%s%s%s%s",
+                 cfg->auth_user[0] ? "" : "requirepass \"", cfg->auth_user[0] ? "" : auth->password,
+                 cfg->auth_user[0] ? "" : "\"\n", auth->password,
+                 repl_user[0] ? "masteruser " : "", repl_user, repl_user[0] ? "\n" : "",
+                 cfg->acl_file[0] ? "aclfile " : "", cfg->acl_file, cfg->acl_file[0] ? "\n" : "");
+    } else if (cfg->acl_file[0]) {
+        snprintf(secret, sizeof secret, "aclfile %s\n", cfg->acl_file);
+    }
     char nodes[1100];
     srv_nodes_conf_path(cfg, nodes, sizeof nodes);
-    char text[8192];
+    char ports[4 * CFG_PATH + 400];
+    if (cfg->tls_enabled)
+        snprintf(ports, sizeof ports,
+                 "# TLS (tls.*) on the client port, the cluster bus and replication.\n"
+                 "port %d\ntls-port %d\ntls-cluster yes\ntls-replication yes\n"
+                 "tls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\n",
+                 cfg->tls_plaintext_port, cfg->port, cfg->tls_cert_file, cfg->tls_key_file, cfg->tls_ca_file);
+    else
+        snprintf(ports, sizeof ports, "port %d\n", cfg->port);
+    char text[16384];
     int n = snprintf(text, sizeof text,
         "# Written by redis-cluster-init %s for pod %s, anew at every pod start.\n"
         "# Do not edit: put your settings in the base config (paths.base_config).\n"
@@ -85,7 +103,7 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
         "protected-mode no\n"
         "%s%s%s"
         "# Cluster settings owned by redis-cluster-init (they come last, so they win):\n"
-        "port %d\n"
+        "%s"
         "dir %s\n"
         "cluster-enabled yes\n"
         "cluster-config-file %s\n"
@@ -102,7 +120,7 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
         "%s",
         RCI_VERSION, id->pod,
         cfg->base_config[0] ? "include " : "", cfg->base_config, cfg->base_config[0] ? "\n" : "",
-        cfg->port, cfg->data_dir, nodes, cfg->bus_port, cfg->node_timeout_ms, fqdn,
+        ports, cfg->data_dir, nodes, cfg->bus_port, cfg->node_timeout_ms, fqdn,
         id->ip[0] ? "cluster-announce-ip " : "", id->ip, id->ip[0] ? "\n" : "",
         cfg->announce == ANNOUNCE_HOSTNAME ? "hostname" : "ip", secret);
     memset(secret, 0, sizeof secret);
@@ -117,6 +135,14 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
 
 static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size_t errlen)
 {
+    char ports[200];
+    /* No client port, but the cluster must learn the ports the main container will listen on.
+     * With tls-cluster, Redis announces the TLS port as the node's port. */
+    if (cfg->tls_enabled)
+        snprintf(ports, sizeof ports, "tls-port 0\ncluster-announce-tls-port %d\ncluster-announce-port %d\n", cfg->port,
+                 cfg->tls_plaintext_port);
+    else
+        snprintf(ports, sizeof ports, "cluster-announce-port %d\n", cfg->port);
     char text[8192];
     snprintf(text, sizeof text,
         "# The init container's temporary server: the runtime config, without a client port.\n"
@@ -124,14 +150,14 @@ static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size
         "port 0\n"
         "unixsocket %s\n"
         "unixsocketperm 700\n"
-        "cluster-announce-port %d\n"
+        "%s"
         "cluster-announce-bus-port %d\n"
         "appendonly no\n"
         "save \"\"\n"
         "dbfilename .rci-init-discard.rdb\n"
         "daemonize no\n"
         "logfile \"\"\n",
-        cfg->runtime_config, srv->sock, cfg->port, cfg->bus_port);
+        cfg->runtime_config, srv->sock, ports, cfg->bus_port);
     return write_file_atomic(srv->conf, text, err, errlen);
 }
 

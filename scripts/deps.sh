@@ -4,6 +4,7 @@ set -euo pipefail
 PKGS=(
     build-essential cmake pkg-config file            # build
     libhiredis-dev libc-ares-dev libyaml-dev          # the three libraries (static .a included)
+    libssl-dev openssl                                # TLS to peers (static .a); test certificates
     redis-server redis-tools                          # real Redis 7 + redis-cli for tests
     dnsmasq-base iproute2 util-linux procps           # the pod simulator: DNS, netns, unshare
     libc-bin gawk                                     # getent, awk in tests

@@ -24,7 +24,7 @@ printf 'name: redis\nshards: [3\n' >"$T/broken.yaml"
 expect 0 "version" -- "$BIN" version; expect_out "redis-cluster-init "
 expect 0 "help" -- "$BIN" help; expect_out "commands:"
 expect 0 "--help" -- "$BIN" --help
-for c in run plan status config version help install; do
+for c in run plan status config version help install probe; do
     expect 0 "$c --help" -- "$BIN" "$c" --help; expect_out "usage: redis-cluster-init"
 done
 expect 2 "no command" -- "$BIN"
@@ -53,6 +53,31 @@ expect 1 "install into a missing dir" -- "$BIN" install "$T/missing/dir"; expect
 # run with a data dir it cannot write: runtime failure, last line says what failed.
 expect 1 "run with an unwritable data dir" -- env POD_NAME=redis-shard0-0 RCI_DATA_DIR=/proc/nonexistent "$BIN" --config "$T/ok.yaml" --timeout 3 run
 [ "$(tail -n1 "$T/err" | grep -c 'error.*failed:.*What to do')" = 1 ] || { echo "FAIL: last line does not say what failed"; fails=$((fails + 1)); }
+# probe: usage, and a server that is not there (port 1: nothing listens), with and without TLS.
+expect 2 "probe without a kind" -- "$BIN" --config "$T/ok.yaml" probe; expect_err "probe needs 'ready' or 'alive'"
+expect 2 "probe of an unknown kind" -- "$BIN" --config "$T/ok.yaml" probe healthy
+expect 1 "probe ready, no server" -- "$BIN" --config "$T/ok.yaml" --set port=1 probe ready
+expect_out "not ready: 127.0.0.1:1: "
+expect 1 "probe alive, no server" -- "$BIN" --config "$T/ok.yaml" --set port=1 probe alive
+expect_out "not alive: 127.0.0.1:1: "
+expect 3 "TLS without a CA" -- "$BIN" --config "$T/ok.yaml" --set tls.enabled=true probe ready
+expect_err "tls.enabled is true but key 'tls.ca_file' is not set"
+expect 3 "TLS files missing" -- "$BIN" --config "$T/ok.yaml" --set tls.enabled=true --set tls.ca_file="$T/none.crt" \
+    --set tls.cert_file="$T/none.crt" --set tls.key_file="$T/none.key" probe ready
+expect_err "tls.ca_file $T/none.crt: cannot open: No such file or directory"; expect_err "What to do: mount the TLS Secret"
+if command -v openssl >/dev/null; then
+    # A certificate whose key is another one: said at load time, before any connection.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=a \
+        -keyout "$T/a.key" -out "$T/a.crt" 2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=b \
+        -keyout "$T/b.key" -out "$T/b.crt" 2>/dev/null
+    expect 3 "TLS key of another certificate" -- "$BIN" --config "$T/ok.yaml" --set tls.enabled=true \
+        --set tls.ca_file="$T/a.crt" --set tls.cert_file="$T/a.crt" --set tls.key_file="$T/b.key" probe ready
+    expect_err "tls.key_file $T/b.key is not the key of tls.cert_file $T/a.crt"
+    expect 1 "probe ready over TLS, no server" -- "$BIN" --config "$T/ok.yaml" --set port=1 --set tls.enabled=true \
+        --set tls.ca_file="$T/a.crt" --set tls.cert_file="$T/a.crt" --set tls.key_file="$T/a.key" probe ready
+    expect_out "not ready: 127.0.0.1:1 (TLS): connect: Connection refused"
+fi
 # plan is read-only and works without any server or peer.
 expect 0 "plan on a fresh pod" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan
 expect_out "add-slots  5461-10921"

@@ -11,7 +11,9 @@
 #include "inspect.h"
 #include "install.h"
 #include "log.h"
+#include "probe.h"
 #include "runner.h"
+#include "tls.h"
 #include "status.h"
 
 #define DEFAULT_CONFIG "/etc/redis-cluster-init/config.yaml"
@@ -34,6 +36,7 @@ static const char USAGE[] =
     "  plan       print what run would observe and decide; changes nothing\n"
     "  status     this pod's and the cluster's state as the local node sees it (--json)\n"
     "  config     print the effective configuration (defaults, file, env, flags)\n"
+    "  probe ready|alive  the main container's readiness / liveness check (exec probe)\n"
     "  install DIR  copy this binary into DIR (an emptyDir shared with another container)\n"
     "  version    print the version\n"
     "  help       this text\n"
@@ -54,6 +57,10 @@ static const struct { const char *cmd, *help; } CMD_HELP[] = {
                 "Print this node's role and the cluster as the local redis sees it.\n" },
     { "config", "usage: redis-cluster-init [global flags] config\n"
                 "Print the effective configuration after defaults, the file, RCI_* env and --set.\n" },
+    { "probe", "usage: redis-cluster-init [global flags] probe ready|alive\n"
+               "The main container's exec probes. alive: the local redis-server answers PING (busy\n"
+               "loading counts as alive). ready: it answers and cluster_state is ok. Connects to\n"
+               "127.0.0.1:<port> with the config's password, ACL user and TLS. Exit 0 or 1, one line.\n" },
     { "install", "usage: redis-cluster-init install DIR\n"
                  "Copy this binary to DIR/redis-cluster-init (mode 0755), for the copy-into-volume layout.\n" },
     { "version", "usage: redis-cluster-init version\n" },
@@ -156,7 +163,8 @@ int main(int argc, char **argv)
     for (int j = i; j < argc; j++) {
         if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) want_help = 1;
         else if (strcmp(argv[j], "--json") == 0 && (strcmp(cmd, "status") == 0 || strcmp(cmd, "plan") == 0)) json = 1;
-        else if (!operand && argv[j][0] != '-' && strcmp(cmd, "install") == 0) operand = argv[j];
+        else if (!operand && argv[j][0] != '-' && (strcmp(cmd, "install") == 0 || strcmp(cmd, "probe") == 0))
+            operand = argv[j];
         else return usage_error("unexpected argument '%s'", argv[j]);
     }
     if (want_help || strcmp(cmd, "help") == 0) { print_cmd_help(cmd); return RCI_OK; }
@@ -165,8 +173,14 @@ int main(int argc, char **argv)
         if (!operand) return usage_error("install needs a directory%s", "");
         return install_self(operand);
     }
-    if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config"))
+    if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config") &&
+        strcmp(cmd, "probe"))
         return usage_error("unknown command '%s'", cmd);
+    probe_kind_t probe = PROBE_READY;
+    if (strcmp(cmd, "probe") == 0) {
+        if (operand && strcmp(operand, "alive") == 0) probe = PROBE_ALIVE;
+        else if (!operand || strcmp(operand, "ready") != 0) return usage_error("probe needs 'ready' or 'alive'%s", "");
+    }
 
     /* Signals: set once, early. run turns SIGTERM into a clean stop of its temporary server. */
     struct sigaction sa;
@@ -179,18 +193,28 @@ int main(int argc, char **argv)
     cfg_t cfg;
     if (load_config(&fl, &cfg) != 0) return RCI_ERR_CONFIG;
     if (strcmp(cmd, "config") == 0) { cfg_print(&cfg, stdout); return RCI_OK; }
+    /* A probe needs no identity: the main container has no downward-API env. */
+    int is_probe = strcmp(cmd, "probe") == 0;
     ident_t id;
-    if (load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
+    if (!is_probe && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
     rc_auth_t auth;
     char err[512];
     if (auth_load(&cfg, &auth, err, sizeof err) != 0) {
         LOG_E("config error: %s. What to do: mount the password Secret at that path", err);
         return RCI_ERR_CONFIG;
     }
+    if (cfg.tls_enabled && tls_ctx_load(&auth.tls, cfg.tls_ca_file, cfg.tls_cert_file, cfg.tls_key_file, err,
+                                        sizeof err) != 0) {
+        memset(&auth, 0, sizeof auth);
+        LOG_E("config error: %s. What to do: mount the TLS Secret (CA, certificate, key) at those paths", err);
+        return RCI_ERR_CONFIG;
+    }
     int rc;
-    if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
+    if (is_probe) rc = probe_run(&cfg, &auth, probe, stdout);
+    else if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
     else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout);
     else rc = inspect_status(&cfg, &id, &auth, json, stdout);
+    tls_ctx_free(auth.tls);
     memset(&auth, 0, sizeof auth);
     return rc;
 }

@@ -8,8 +8,8 @@ PODSIM="$ROOT/scripts/podsim"
 : "${SIM_STATE:=/tmp/rci-sim-$SIM_NET}"
 export PODSIM_STATE=$SIM_STATE
 sim() { "$PODSIM" --state "$SIM_STATE" "$@"; }
-cleanup() {
-    local rc=$?
+cleanup() { # [exit status] (default: the status the shell is exiting with)
+    local rc=${1:-$?}
     if [ $rc != 0 ] && [ -d "$SIM_STATE/pods" ]; then
         echo "--- test failed (exit $rc): state and the last init logs ---"
         sim status || true

@@ -1,7 +1,7 @@
 /* podspec: a simulator helper (not shipped). Reads rendered Kubernetes manifests (YAML, libyaml)
  * and prints, as shell assignments, what a kubelet would run for the first StatefulSet's pods:
- * the init container named by argv[2] and the first main container: command, args, env (literal
- * values, or fieldRef paths), volume mounts, and which volume each mount is (PVC, ConfigMap,
+ * the init container named by argv[2] and the first main container: command, args, exec probes,
+ * env (literal values, or fieldRef paths), volume mounts, and which volume each mount is (PVC, ConfigMap,
  * emptyDir). podsim evaluates this output, so the simulator runs the pod spec that ships.
  * usage: podspec MANIFESTS.yaml INIT_CONTAINER_NAME */
 #include <stdio.h>
@@ -46,6 +46,11 @@ static void container(yaml_document_t *d, yaml_node_t *c, const char *pfx, yaml_
     char var[64];
     snprintf(var, sizeof var, "%s_COMMAND", pfx); list(d, get(d, c, "command"), var);
     snprintf(var, sizeof var, "%s_ARGS", pfx); list(d, get(d, c, "args"), var);
+    /* exec probes: what the kubelet runs to decide Ready and alive */
+    snprintf(var, sizeof var, "%s_READY", pfx);
+    list(d, get(d, get(d, get(d, c, "readinessProbe"), "exec"), "command"), var);
+    snprintf(var, sizeof var, "%s_ALIVE", pfx);
+    list(d, get(d, get(d, get(d, c, "livenessProbe"), "exec"), "command"), var);
     printf("%s_ENV=(", pfx);
     yaml_node_t *env = get(d, c, "env");
     if (env && env->type == YAML_SEQUENCE_NODE)

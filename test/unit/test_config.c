@@ -38,6 +38,17 @@ static const char FULL[] =
     "  runtime_config: /etc/redis-run/redis.conf\n"
     "  base_config: /etc/redis/base.conf\n"
     "  redis_server: /usr/local/bin/redis-server\n"
+    "auth:\n"
+    "  password_file: /etc/redis-auth/password\n"
+    "  user: operator\n"
+    "  masteruser: replicator\n"
+    "  acl_file: /etc/redis-auth/users.acl\n"
+    "tls:\n"
+    "  enabled: true\n"
+    "  ca_file: /etc/redis-tls/ca.crt\n"
+    "  cert_file: /etc/redis-tls/tls.crt\n"
+    "  key_file: /etc/redis-tls/tls.key\n"
+    "  plaintext_port: 7001\n"
     "timeouts:\n"
     "  deadline_s: 300\n"
     "  dns_ms: 500\n"
@@ -63,6 +74,14 @@ static void test_valid(void)
     CHECK_STR(c.data_dir, "/var/lib/redis");
     CHECK_STR(c.runtime_config, "/etc/redis-run/redis.conf");
     CHECK(c.deadline_s == 300 && c.dns_timeout_ms == 500 && c.connect_timeout_ms == 700 && c.handshake_grace_ms == 2000);
+    CHECK_STR(c.auth_user, "operator");
+    CHECK_STR(c.masteruser, "replicator");
+    CHECK_STR(c.acl_file, "/etc/redis-auth/users.acl");
+    CHECK(c.tls_enabled == 1 && c.tls_plaintext_port == 7001);
+    CHECK_STR(c.tls_key_file, "/etc/redis-tls/tls.key");
+    CHECK(load("name: r\nshards: 1\ntls:\n  enabled: False\n", &c, err, sizeof err) == 0 && c.tls_enabled == 0);
+    CHECK(load("name: r\nshards: 1\ntls:\n  enabled: yes\n  ca_file: /a\n  cert_file: /b\n  key_file: /c\n", &c, err,
+               sizeof err) == 0 && c.tls_enabled == 1 && c.tls_plaintext_port == 0);
     CHECK(load("name: r\nshards: 1\nreplicas: 0\n", &c, err, sizeof err) == 0);
     CHECK(c.replicas == 0);
 }
@@ -91,6 +110,17 @@ static void test_errors(void)
     expect_error("name: redis\nshards: 3\npaths:\n  data_dir: relative\n", "absolute path");
     expect_error("name: redis\nshards: 3\ndns_servers: 1.2.3.4\n", "expected a list");
     expect_error("name: redis\nshards: 99999999999999999999\n", "expected an integer");
+    expect_error("name: redis\nshards: 3\ntls:\n  enabled: maybe\n", "c.yaml:4:12: key 'tls.enabled': expected true or false, got 'maybe'");
+    expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n", "tls.enabled is true but key 'tls.ca_file' is not set");
+    expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a\n  cert_file: /b\n",
+                 "key 'tls.key_file' is not set");
+    expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a b\n  cert_file: /b\n  key_file: /c\n",
+                 "key 'tls.ca_file': the path must not contain whitespace");
+    expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a\n  cert_file: /b\n  key_file: /c\n"
+                 "  plaintext_port: 6379\n", "key 'tls.plaintext_port': must differ");
+    expect_error("name: redis\nshards: 3\ntls:\n  plaintext_port: 6380\n", "tls.enabled is not true");
+    expect_error("name: redis\nshards: 3\ntls:\n  ca_fle: /a\n", "did you mean 'tls.ca_file'");
+    expect_error("name: redis\nshards: 3\nauth:\n  user: operator\n", "key 'auth.user' needs 'auth.password_file'");
 }
 
 static void test_env_and_set(void)
