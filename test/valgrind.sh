@@ -14,4 +14,10 @@ vg "$BIN" --config "$T/ok.yaml" config
 vg "$BIN" --config "$T/bad.yaml" config
 vg env POD_NAME=redis-shard2-1 RCI_DATA_DIR="$T/d" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=100 plan
 vg "$BIN" frob
+# TLS: load a CA, certificate and key, fail to connect, free everything.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=vg \
+    -keyout "$T/k.pem" -out "$T/c.pem" 2>/dev/null; then
+    vg "$BIN" --config "$T/ok.yaml" --set port=1 --set tls.enabled=true --set tls.ca_file="$T/c.pem" \
+        --set tls.cert_file="$T/c.pem" --set tls.key_file="$T/k.pem" probe ready
+fi
 [ $fails = 0 ]
