@@ -13,6 +13,13 @@ converge() { local end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do sim ch
 fail() { echo "FAIL: $*"; exit 1; }
 rcli() { sim cli "$@" | tr -d '\r'; } # with the simulation's TLS and user flags
 myid() { rcli "$1" cluster myid; }
+expect_exit() { # code needle output-file command...: the command (bounded to 20 s) exits with code and says needle
+    local want=$1 needle=$2 out=$3 rc=0; shift 3
+    timeout 20 "$@" >"$out" 2>&1 || rc=$?
+    cat "$out"
+    [ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want"
+    grep -q -- "$needle" "$out" || fail "$*: no '$needle' in the output"
+}
 case $MODE in
 password) flags=(--password) ;;
 tls) flags=(--password --tls) ;;
@@ -96,37 +103,23 @@ done
 step "config, plan and status do not print it; wrong credentials fail fast and clearly"
 for c in config plan status; do sim exec redis-shard0-0 -- "$RCI_BIN" "$c" >"$SIM_STATE/out-$c" 2>&1 || fail "$c failed: $(tail -n 2 "$SIM_STATE/out-$c")"; done
 grep -q 'cluster_state: ok' "$SIM_STATE/out-status" || fail "status did not authenticate"
+in_pod0=("$PODSIM" --state "$SIM_STATE" exec redis-shard0-0 --) # a command, for timeout
 # The main container's probes (the pods' readiness in this simulation is the first one).
-sim exec redis-shard0-0 -- "$RCI_BIN" probe ready >"$SIM_STATE/out-ready" 2>&1 || fail "probe ready: $(cat "$SIM_STATE/out-ready")"
-grep -qx 'ready: cluster_state:ok' "$SIM_STATE/out-ready" || fail "probe ready said: $(cat "$SIM_STATE/out-ready")"
-sim exec redis-shard0-0 -- "$RCI_BIN" probe alive >"$SIM_STATE/out-alive" 2>&1 || fail "probe alive: $(cat "$SIM_STATE/out-alive")"
+expect_exit 0 '^ready: cluster_state:ok$' "$SIM_STATE/out-ready" "${in_pod0[@]}" "$RCI_BIN" probe ready
+expect_exit 0 '^alive: PONG$' "$SIM_STATE/out-alive" "${in_pod0[@]}" "$RCI_BIN" probe alive
 printf 'not-the-password\n' >"$SIM_STATE/wrong"
-set +e
-timeout 20 "$PODSIM" --state "$SIM_STATE" exec redis-shard0-0 -- env RCI_PASSWORD_FILE="$SIM_STATE/wrong" "$RCI_BIN" status >"$SIM_STATE/out-wrong" 2>&1
-rc=$?
-set -e
-cat "$SIM_STATE/out-wrong"
-[ $rc = 1 ] || fail "wrong password: exit $rc, expected 1"
-grep -q 'AUTH.* refused' "$SIM_STATE/out-wrong" || fail "no clear AUTH error"
+wrong=(env RCI_PASSWORD_FILE="$SIM_STATE/wrong" "$RCI_BIN")
+expect_exit 1 'AUTH.* refused' "$SIM_STATE/out-wrong" "${in_pod0[@]}" "${wrong[@]}" status
 # With the wrong password the pod is not ready, but alive: a restart would not fix the credentials.
-if sim exec redis-shard0-0 -- env RCI_PASSWORD_FILE="$SIM_STATE/wrong" "$RCI_BIN" probe ready >"$SIM_STATE/out-wrong-ready" 2>&1; then
-    fail "probe ready passed with a wrong password"
-fi
-grep -q '^not ready: .*AUTH.* refused' "$SIM_STATE/out-wrong-ready" || fail "probe ready: $(cat "$SIM_STATE/out-wrong-ready")"
-sim exec redis-shard0-0 -- env RCI_PASSWORD_FILE="$SIM_STATE/wrong" "$RCI_BIN" probe alive >"$SIM_STATE/out-wrong-alive" 2>&1 ||
-    fail "probe alive failed with a wrong password: $(cat "$SIM_STATE/out-wrong-alive")"
+expect_exit 1 '^not ready: .*AUTH.* refused' "$SIM_STATE/out-wrong-ready" "${in_pod0[@]}" "${wrong[@]}" probe ready
+expect_exit 0 '^alive, but .*refused' "$SIM_STATE/out-wrong-alive" "${in_pod0[@]}" "${wrong[@]}" probe alive
 if [ "$MODE" = tls ]; then
     # A CA that did not sign the nodes' certificates: the handshake fails, and the message says why.
     ( umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=other CA" \
           -keyout "$SIM_STATE/other-ca.key" -out "$SIM_STATE/other-ca.crt" 2>/dev/null )
     sed "s|ca_file: .*|ca_file: $SIM_STATE/other-ca.crt|" "$SIM_STATE/config.yaml" >"$SIM_STATE/other-ca.yaml"
-    set +e
-    timeout 20 "$PODSIM" --state "$SIM_STATE" exec redis-shard0-0 -- env RCI_CONFIG="$SIM_STATE/other-ca.yaml" "$RCI_BIN" status >"$SIM_STATE/out-ca" 2>&1
-    rc=$?
-    set -e
-    cat "$SIM_STATE/out-ca"
-    [ $rc = 1 ] || fail "untrusted certificate: exit $rc, expected 1"
-    grep -q 'certificate is not trusted' "$SIM_STATE/out-ca" || fail "no clear certificate error"
+    expect_exit 1 'certificate is not trusted' "$SIM_STATE/out-ca" \
+        "${in_pod0[@]}" env RCI_CONFIG="$SIM_STATE/other-ca.yaml" "$RCI_BIN" status
 fi
 
 kill $SAMPLER 2>/dev/null || true
