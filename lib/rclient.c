@@ -208,19 +208,26 @@ int rc_simple(rc_conn_t *rc, char *err, size_t errlen, int argc, const char **ar
     return 0;
 }
 
+int rc_parse_cluster_nodes(const redisReply *r, const char *where, cv_view_t *view, char *err, size_t errlen)
+{
+    if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
+        snprintf(err, errlen, "%s: CLUSTER NODES: unexpected reply type %d", where, r->type);
+        return -1;
+    }
+    char why[200];
+    if (cv_parse(r->str, r->len, view, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: CLUSTER NODES: %s", where, why);
+        return -1;
+    }
+    return 0;
+}
+
 int rc_cluster_nodes(rc_conn_t *rc, cv_view_t *view, char *err, size_t errlen)
 {
     const char *argv[] = { "CLUSTER", "NODES" };
     redisReply *r;
     if (rc_command(rc, &r, err, errlen, 2, argv) != 0) return -1;
-    if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
-        snprintf(err, errlen, "%s: CLUSTER NODES: unexpected reply type %d", rc->where, r->type);
-        freeReplyObject(r);
-        return -1;
-    }
-    char why[200];
-    int rc_ = cv_parse(r->str, r->len, view, why, sizeof why);
-    if (rc_ != 0) snprintf(err, errlen, "%s: CLUSTER NODES: %s", rc->where, why);
+    int status = rc_parse_cluster_nodes(r, rc->where, view, err, errlen);
     freeReplyObject(r);
-    return rc_;
+    return status;
 }

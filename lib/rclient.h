@@ -45,6 +45,8 @@ int rc_command(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int ar
 int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv);
 /* The same, for commands whose reply is +OK (or any non-error): no reply kept. */
 int rc_simple(rc_conn_t *rc, char *err, size_t errlen, int argc, const char **argv);
+/* A CLUSTER NODES reply (untrusted: any type, any bytes) into view; where names the server. */
+int rc_parse_cluster_nodes(const redisReply *r, const char *where, cv_view_t *view, char *err, size_t errlen);
 /* CLUSTER NODES, parsed. */
 int rc_cluster_nodes(rc_conn_t *rc, cv_view_t *view, char *err, size_t errlen);
 

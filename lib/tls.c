@@ -231,6 +231,11 @@ int tls_connect(tls_conn_t **out, tls_ctx_t *ctx, const char *ip, int port, int6
         int r = SSL_connect(c->ssl);
         if (r == 1) break;
         if (ssl_retry(c, r, deadline, "TLS handshake", err, errlen) != 0) {
+            /* A plaintext server reads the ClientHello as a command and waits for more. */
+            if (strstr(err, "timed out")) {
+                size_t n = strlen(err);
+                snprintf(err + n, errlen - n, " (a plaintext port? tls.enabled must match the servers)");
+            }
             tls_close(c);
             return TLS_HANDSHAKE_FAILED;
         }

@@ -7,9 +7,10 @@ SECS=${1:-30}
 B="$ROOT/build-fuzz"
 command -v clang >/dev/null || { echo "SKIP: clang is not installed"; exit 77; }
 cmake -S "$ROOT" -B "$B" -DCMAKE_C_COMPILER=clang -DRCI_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$B" -j"$(nproc)" --target fuzz_config fuzz_cview
-for t in config cview; do
-    corpus="$ROOT/test/fuzz/corpus/$([ $t = config ] && echo config || echo nodes)"
+cmake --build "$B" -j"$(nproc)" --target fuzz_config fuzz_cview fuzz_reply
+for t in config cview reply; do
+    case $t in config) corpus=config ;; cview) corpus=nodes ;; reply) corpus=reply ;; esac
+    corpus="$ROOT/test/fuzz/corpus/$corpus"
     work="$B/corpus-$t"; mkdir -p "$work"
     echo "== fuzz_$t for ${SECS}s"
     "$B/fuzz_$t" -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 -print_final_stats=1 \
