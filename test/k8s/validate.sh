@@ -11,6 +11,14 @@ mkdir -p "$WORK"
 cp "$HERE/package.json" "$HERE/validate.mjs" "$WORK/"
 (cd "$WORK" && [ -d node_modules/kubernetes-models ] || npm install --no-audit --no-fund --silent)
 "$ROOT/scripts/render-manifests" --check "$ROOT/deploy/base"
+# Every shipped config.yaml must load in the binary (the ConfigMaps are made from them).
+if [ -x "${RCI_BIN:-}" ]; then
+    for c in "$ROOT"/deploy/base/config.yaml "$ROOT"/deploy/overlays/*/config.yaml; do
+        [ -f "$c" ] || continue
+        "$RCI_BIN" --config "$c" config >/dev/null || { echo "FAIL: $c does not load"; exit 1; }
+        echo "ok: $c loads"
+    done
+fi
 for k in "$ROOT/deploy/base" "$ROOT"/deploy/overlays/*/; do
     echo "== $k"
     kubectl kustomize "$k" >"$WORK/rendered.yaml"
