@@ -466,9 +466,19 @@ int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
                  cfg->auth_user[0] ? "user" : "masteruser");
         return -1;
     }
-    if (strpbrk(cfg->acl_file, " \t\r\n\"'\\")) {
-        snprintf(err, errlen, "%s: key 'auth.acl_file': the path must not contain whitespace, quotes or backslashes", file);
-        return -1;
+    /* Paths written into redis.conf unquoted (the TLS ones only when TLS is on). */
+    const struct { const char *key, *path; int used; } unquoted[] = {
+        { "auth.acl_file", cfg->acl_file, 1 },
+        { "tls.ca_file", cfg->tls_ca_file, cfg->tls_enabled },
+        { "tls.cert_file", cfg->tls_cert_file, cfg->tls_enabled },
+        { "tls.key_file", cfg->tls_key_file, cfg->tls_enabled },
+    };
+    for (size_t i = 0; i < sizeof unquoted / sizeof unquoted[0]; i++) {
+        if (unquoted[i].used && strpbrk(unquoted[i].path, " \t\r\n\"'\\")) {
+            snprintf(err, errlen, "%s: key '%s': the path must not contain whitespace, quotes or backslashes", file,
+                     unquoted[i].key);
+            return -1;
+        }
     }
     if (cfg->tls_enabled) {
         const char *missing = !cfg->tls_ca_file[0] ? "tls.ca_file" : !cfg->tls_cert_file[0] ? "tls.cert_file"
@@ -477,16 +487,6 @@ int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
             snprintf(err, errlen, "%s: tls.enabled is true but key '%s' is not set (TLS needs a CA, a certificate and its key)",
                      file, missing);
             return -1;
-        }
-        const char *paths[3][2] = { { "tls.ca_file", cfg->tls_ca_file }, { "tls.cert_file", cfg->tls_cert_file },
-                                    { "tls.key_file", cfg->tls_key_file } };
-        for (int i = 0; i < 3; i++) {
-            /* Written into redis.conf unquoted. */
-            if (strpbrk(paths[i][1], " \t\r\n\"'\\")) {
-                snprintf(err, errlen, "%s: key '%s': the path must not contain whitespace, quotes or backslashes", file,
-                         paths[i][0]);
-                return -1;
-            }
         }
         if (cfg->tls_plaintext_port == cfg->port || cfg->tls_plaintext_port == cfg->bus_port) {
             snprintf(err, errlen, "%s: key 'tls.plaintext_port': must differ from 'port' (%d) and 'bus_port' (%d)", file,

@@ -224,18 +224,20 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
         return RCI_ERR_RUNTIME;
     }
     cv_view_t view;
-    const char *info_argv[] = { "CLUSTER", "INFO" };
-    redisReply *info = NULL;
-    if (rc_cluster_nodes(&rc, &view, err, sizeof err) != 0 || rc_command(&rc, &info, err, sizeof err, 2, info_argv) != 0) {
+    if (rc_cluster_nodes(&rc, &view, err, sizeof err) != 0) {
         LOG_E("%s", err);
         rc_close(&rc);
         return RCI_ERR_RUNTIME;
     }
-    char state[32] = "unknown";
-    const char *st = info->type == REDIS_REPLY_STRING ? strstr(info->str, "cluster_state:") : NULL;
-    if (st) sscanf(st, "cluster_state:%31[a-z]", state);
+    char state[32];
+    int st = rc_cluster_state(&rc, state, sizeof state, err, sizeof err);
+    rc_close(&rc);
     peers_t peers;
-    if (peers_init(&peers, cfg, id, err, sizeof err) != 0) { LOG_E("%s", err); return RCI_ERR_RUNTIME; }
+    if (st != 0 || peers_init(&peers, cfg, id, err, sizeof err) != 0) {
+        LOG_E("%s", err);
+        cv_free(&view);
+        return RCI_ERR_RUNTIME;
+    }
     dec_input_t in = {
         .shards = cfg->shards, .replicas = cfg->replicas, .my_shard = id->shard, .my_ordinal = id->ordinal,
         .my_fqdn = peers.me.fqdn, .view = &view, .peers = peers.peers, .n_peers = peers.n,
@@ -262,9 +264,7 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
                 me && (me->flags & CV_REPLICA) ? "replica" : "master", me ? me->n_slots : 0, view.n);
         for (size_t i = 0; i < view.n; i++) print_node(out, &in, &view.nodes[i]);
     }
-    freeReplyObject(info);
     cv_free(&view);
     peers_free(&peers);
-    rc_close(&rc);
     return RCI_OK;
 }

@@ -40,15 +40,10 @@ int probe_run(const cfg_t *cfg, const rc_auth_t *auth, probe_kind_t kind, FILE *
             status = RCI_OK;
         }
     } else {
-        const char *argv[] = { "CLUSTER", "INFO" };
-        if (rc_command(&rc, &r, err, sizeof err, 2, argv) != 0) {
+        char state[32];
+        if (rc_cluster_state(&rc, state, sizeof state, err, sizeof err) != 0) {
             fprintf(out, "not ready: %s\n", err);
-        } else if (r->type != REDIS_REPLY_STRING) {
-            fprintf(out, "not ready: %s: CLUSTER INFO: unexpected reply type %d\n", rc.where, r->type);
         } else {
-            char state[32] = "unknown";
-            const char *st = strstr(r->str, "cluster_state:");
-            if (st) sscanf(st, "cluster_state:%31[a-z]", state);
             status = strcmp(state, "ok") == 0 ? RCI_OK : RCI_ERR_RUNTIME;
             fprintf(out, "%s: cluster_state:%s\n", status == RCI_OK ? "ready" : "not ready", state);
         }

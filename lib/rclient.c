@@ -231,3 +231,20 @@ int rc_cluster_nodes(rc_conn_t *rc, cv_view_t *view, char *err, size_t errlen)
     freeReplyObject(r);
     return status;
 }
+
+int rc_cluster_state(rc_conn_t *rc, char *state, size_t len, char *err, size_t errlen)
+{
+    const char *argv[] = { "CLUSTER", "INFO" };
+    redisReply *r;
+    if (rc_command(rc, &r, err, errlen, 2, argv) != 0) return -1;
+    if (r->type != REDIS_REPLY_STRING) {
+        snprintf(err, errlen, "%s: CLUSTER INFO: unexpected reply type %d", rc->where, r->type);
+        freeReplyObject(r);
+        return -1;
+    }
+    const char *st = strstr(r->str, "cluster_state:");
+    size_t n = st ? strspn(st + 14, "abcdefghijklmnopqrstuvwxyz") : 0;
+    snprintf(state, len, "%.*s", (int)n, n ? st + 14 : "unknown");
+    freeReplyObject(r);
+    return 0;
+}

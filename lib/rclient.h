@@ -47,6 +47,8 @@ int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, in
 int rc_simple(rc_conn_t *rc, char *err, size_t errlen, int argc, const char **argv);
 /* A CLUSTER NODES reply (untrusted: any type, any bytes) into view; where names the server. */
 int rc_parse_cluster_nodes(const redisReply *r, const char *where, cv_view_t *view, char *err, size_t errlen);
+/* CLUSTER INFO's cluster_state ("ok", "fail"; "unknown" when the reply lacks it) into state. */
+int rc_cluster_state(rc_conn_t *rc, char *state, size_t len, char *err, size_t errlen);
 /* CLUSTER NODES, parsed. */
 int rc_cluster_nodes(rc_conn_t *rc, cv_view_t *view, char *err, size_t errlen);
 

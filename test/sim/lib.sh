@@ -23,3 +23,11 @@ trap 'exit 130' INT TERM
 [ "$(id -u)" = 0 ] || { echo "the simulator needs root (network namespaces)"; exit 1; }
 sim down # a leftover of an interrupted run
 step() { echo "=== $*"; }
+fail() { echo "FAIL: $*"; exit 1; }
+converge() { # wait (at most $1, default 60 s) until check is clean, then show it
+    local end=$((SECONDS + ${1:-60}))
+    while [ $SECONDS -lt $end ]; do sim check >/dev/null 2>&1 && break; sleep 0.1; done
+    sim check
+}
+rcli() { sim cli "$@" | tr -d '\r'; } # redis-cli POD ARGS, with the simulation's TLS and user flags
+myid() { rcli "$1" cluster myid; }

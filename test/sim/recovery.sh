@@ -7,12 +7,7 @@
 SCEN=${1:?scenario number}
 NT=3000 # node timeout of the simulated cluster (ms)
 
-converge() { # wait (at most 60 s) until check is clean, then show it
-    local end=$((SECONDS + ${1:-60}))
-    while [ $SECONDS -lt $end ]; do sim check >/dev/null 2>&1 && break; sleep 0.1; done
-    sim check
-}
-converge_stable() { # the same, but clean twice a node timeout apart (at most 60 s in all)
+converge_stable() { # converge, but clean twice a node timeout apart (at most 60 s in all)
     # After a partition heals, a ping sent into the partition can still time out and flag a
     # peer "fail?" for a moment: one clean check right after the heal proves nothing.
     local end=$((SECONDS + 60))
@@ -25,8 +20,6 @@ converge_stable() { # the same, but clean twice a node timeout apart (at most 60
     done
     sim check
 }
-rcli() { local p=$1; shift; redis-cli -h "$(sim ip "$p")" -p 6379 "$@" | tr -d '\r'; }
-myid() { rcli "$1" cluster myid; }
 role() { rcli "$1" role | head -n1; }
 slots_of() { rcli "$1" cluster nodes | awk '/myself/ { for (i = 9; i <= NF; i++) printf "%s ", $i }'; }
 absent_everywhere() { # id: no pod's view holds it
@@ -36,7 +29,6 @@ absent_everywhere() { # id: no pod's view holds it
     done
 }
 init_tries() { cat "$SIM_STATE/pods/$1/init_tries"; }
-fail() { echo "FAIL: $*"; exit 1; }
 
 shards=3; replicas=1
 [ "$SCEN" = 7 ] && replicas=0

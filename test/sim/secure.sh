@@ -9,10 +9,6 @@
 #   acl       an ACL file: the default user off, the init as 'operator', replicas as 'replicator'
 . "$(dirname "$0")/lib.sh"
 MODE=${1:?password, tls or acl}
-converge() { local end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do sim check >/dev/null 2>&1 && break; sleep 0.1; done; sim check; }
-fail() { echo "FAIL: $*"; exit 1; }
-rcli() { sim cli "$@" | tr -d '\r'; } # with the simulation's TLS and user flags
-myid() { rcli "$1" cluster myid; }
 expect_exit() { # code needle output-file command...: the command (bounded to 20 s) exits with code and says needle
     local want=$1 needle=$2 out=$3 rc=0; shift 3
     timeout 20 "$@" >"$out" 2>&1 || rc=$?
