@@ -63,13 +63,15 @@ static int peer_connect(run_t *r, size_t k, rc_conn_t *pc, const char *why, char
 }
 
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
- * this node first, then every peer that resolves, on its client port. A peer that does not answer
- * (down, or initializing without a client port) forgets the id through its own init. */
+ * every peer that resolves, on its client port, then this node. This node goes last: a node that
+ * started without nodes.conf may not know the id yet (it was seen in the peers' views), and Redis
+ * only bans an id it knows; until the last peer has forgotten it, a peer's gossip can still hand
+ * it over. Forgetting here last bans it here, so it cannot reach nodes.conf. A peer that does not
+ * answer (down, or initializing without a client port) forgets the id through its own init. */
 static void forget_everywhere(run_t *r, const char *id)
 {
     char err[512];
     const char *argv[] = { "CLUSTER", "FORGET", id };
-    if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0) LOG_W("forget on this node: %s", err);
     int told = 0, tried = 0;
     for (size_t k = 0; k < r->peers.n; k++) {
         const dec_peer_t *p = &r->peers.peers[k];
@@ -81,7 +83,9 @@ static void forget_everywhere(run_t *r, const char *id)
         else LOG_D("forget on %s: %s", p->name, err);
         rc_close(&pc);
     }
-    LOG_I("forgot %s here and on %d of %d peers", id, told, tried);
+    if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0 && !strstr(err, "nknown node"))
+        LOG_W("forget on this node: %s", err);
+    LOG_I("forgot %s on %d of %d peers and here", id, told, tried);
 }
 
 /* The nodes the peers' own views hold and ours does not: a node that started without nodes.conf
