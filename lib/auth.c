@@ -30,7 +30,7 @@ int auth_load(const cfg_t *cfg, rc_auth_t *out, char *err, size_t errlen)
         if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == 0x7f) why = "contains whitespace, a quote, a backslash or a control byte";
     }
     if (why) {
-        memset(out->password, 0, sizeof out->password);
+        rc_wipe(out->password, sizeof out->password);
         snprintf(err, errlen, "auth.password_file %s: the password is %s", cfg->password_file, why);
         return -1;
     }

@@ -424,6 +424,29 @@ static int valid_dns_label(const char *s)
     return 1;
 }
 
+/* A DNS name: dot-separated labels, at most 253 characters. */
+static int valid_dns_name(const char *s)
+{
+    if (strlen(s) > CFG_MAX_FQDN) return 0;
+    char buf[CFG_STR];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *save = NULL;
+    int labels = 0;
+    if (buf[0] == '.' || strstr(buf, "..") || (buf[0] && buf[strlen(buf) - 1] == '.')) return 0;
+    for (char *l = strtok_r(buf, ".", &save); l; l = strtok_r(NULL, ".", &save), labels++)
+        if (!valid_dns_label(l)) return 0;
+    return labels > 0;
+}
+
+/* A value written into redis.conf: no whitespace, quotes, backslashes or control bytes (it is
+ * also quoted there; see lib/render.c). */
+static int conf_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\'' || *p == '\\') return 0;
+    return 1;
+}
+
 int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
 {
     if (!cfg->name[0]) { snprintf(err, errlen, "%s: missing required key 'name'", file); return -1; }
@@ -443,6 +466,26 @@ int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
     }
     if (!valid_dns_label(cfg->namespace_)) {
         snprintf(err, errlen, "%s: key 'namespace': '%s' is not a valid DNS label", file, cfg->namespace_);
+        return -1;
+    }
+    if (!valid_dns_name(cfg->cluster_domain)) {
+        snprintf(err, errlen, "%s: key 'cluster_domain': '%.80s' is not a DNS name (labels of lowercase letters, "
+                 "digits and '-', separated by dots)", file, cfg->cluster_domain);
+        return -1;
+    }
+    long pods = (long)cfg->shards * (1 + cfg->replicas);
+    if (pods > CFG_MAX_PODS) {
+        snprintf(err, errlen, "%s: keys 'shards' and 'replicas': %d x (1 + %d) = %ld pods; at most %d (Redis Cluster "
+                 "is built for about 1000 nodes)", file, cfg->shards, cfg->replicas, pods, CFG_MAX_PODS);
+        return -1;
+    }
+    /* The longest pod name, as every node announces it: it must be a valid DNS name. */
+    char longest[CFG_STR * 2];
+    int fl = snprintf(longest, sizeof longest, "%s-shard%d-%d.%s.%s.svc.%s", cfg->name, cfg->shards - 1, cfg->replicas,
+                      cfg->service, cfg->namespace_, cfg->cluster_domain);
+    if (fl < 0 || fl > CFG_MAX_FQDN) {
+        snprintf(err, errlen, "%s: the pods' DNS names would be %d characters (e.g. %.120s...); DNS allows %d: "
+                 "shorten name, service, namespace or cluster_domain", file, fl, longest, CFG_MAX_FQDN);
         return -1;
     }
     if (cfg->bus_port == 0) cfg->bus_port = cfg->port + 10000;
@@ -466,17 +509,22 @@ int cfg_finalize(cfg_t *cfg, const char *file, char *err, size_t errlen)
                  cfg->auth_user[0] ? "user" : "masteruser");
         return -1;
     }
-    /* Paths written into redis.conf unquoted (the TLS ones only when TLS is on). */
-    const struct { const char *key, *path; int used; } unquoted[] = {
+    /* Values written into redis.conf (the TLS paths only when TLS is on). */
+    const struct { const char *key, *value; int used; } written[] = {
+        { "paths.data_dir", cfg->data_dir, 1 },
+        { "paths.runtime_config", cfg->runtime_config, 1 },
+        { "paths.base_config", cfg->base_config, 1 },
         { "auth.acl_file", cfg->acl_file, 1 },
+        { "auth.user", cfg->auth_user, 1 },
+        { "auth.masteruser", cfg->masteruser, 1 },
         { "tls.ca_file", cfg->tls_ca_file, cfg->tls_enabled },
         { "tls.cert_file", cfg->tls_cert_file, cfg->tls_enabled },
         { "tls.key_file", cfg->tls_key_file, cfg->tls_enabled },
     };
-    for (size_t i = 0; i < sizeof unquoted / sizeof unquoted[0]; i++) {
-        if (unquoted[i].used && strpbrk(unquoted[i].path, " \t\r\n\"'\\")) {
-            snprintf(err, errlen, "%s: key '%s': the path must not contain whitespace, quotes or backslashes", file,
-                     unquoted[i].key);
+    for (size_t i = 0; i < sizeof written / sizeof written[0]; i++) {
+        if (written[i].used && !conf_safe(written[i].value)) {
+            snprintf(err, errlen, "%s: key '%s': the value must not contain whitespace, quotes, backslashes or control "
+                     "characters (it is written into redis.conf)", file, written[i].key);
             return -1;
         }
     }

@@ -10,6 +10,10 @@
 #define CFG_STR 256
 #define CFG_PATH 1024
 #define CFG_MAX_DNS 4
+/* Most pods (shards x (1 + replicas)) a config may describe: Redis Cluster's ~1000-node design. */
+#define CFG_MAX_PODS 1000
+/* Longest DNS name (RFC 1035, without the final dot). */
+#define CFG_MAX_FQDN 253
 
 typedef enum { ANNOUNCE_IP = 0, ANNOUNCE_HOSTNAME } cfg_announce_t;
 

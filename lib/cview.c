@@ -44,7 +44,9 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 
 typedef struct { const char *p; size_t n; } tok_t;
 
-/* "ip:port@cport[,hostname]"; ip may be empty or IPv6 (last ':' splits). */
+/* "ip:port@cport[,hostname[,key=value]...]"; ip may be empty or IPv6 (last ':' splits). Redis
+ * 7.2 writes auxiliary fields (shard-id=..., tls-port=...) after the hostname in nodes.conf, with
+ * an empty hostname when there is none ("@16379,,shard-id=..."): they are skipped. */
 static int parse_addr(tok_t t, cv_node_t *node)
 {
     const char *at = memchr(t.p, '@', t.n);
@@ -65,10 +67,20 @@ static int parse_addr(tok_t t, cv_node_t *node)
     if (parse_int(at + 1, (size_t)(cend - at - 1), 0, 65535, &v) != 0) return -1;
     node->bus_port = (int)v;
     if (comma) {
-        size_t hl = (size_t)(end - comma - 1);
-        if (hl >= sizeof node->hostname) return -1;
-        memcpy(node->hostname, comma + 1, hl);
+        const char *h = comma + 1;
+        const char *hend = memchr(h, ',', (size_t)(end - h));
+        if (!hend) hend = end;
+        size_t hl = (size_t)(hend - h);
+        if (hl >= sizeof node->hostname || memchr(h, '=', hl)) return -1;
+        memcpy(node->hostname, h, hl);
         node->hostname[hl] = '\0';
+        /* The rest must be key=value fields. */
+        for (const char *f = hend; f < end;) {
+            const char *fs = f + 1, *fe = memchr(fs, ',', (size_t)(end - fs));
+            if (!fe) fe = end;
+            if (fe == fs || !memchr(fs, '=', (size_t)(fe - fs))) return -1;
+            f = fe;
+        }
     }
     return 0;
 }

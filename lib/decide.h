@@ -30,6 +30,8 @@ typedef struct {
     int remeet_ms;           /* resend MEET to a still-unknown peer after this long */
     int64_t run_start_unix_ms; /* a PONG received after this is news from this run */
     int64_t elapsed_ms;        /* since the run started */
+    int dns_trouble;           /* lookups are failing (not "no such name"): nothing can be decided */
+    const char *dns_reason;    /* which, for the WAIT reason */
 } dec_input_t;
 
 typedef enum {
@@ -54,15 +56,14 @@ typedef struct {
     char reason[320];
 } dec_action_t;
 
-#define DEC_MAX_ACTIONS 1100
-
 typedef struct {
-    dec_action_t *actions;  /* owned; dec_plan_free */
-    size_t n;
+    dec_action_t *actions;  /* owned; dec_plan_free. Grows as needed: there is no fixed limit. */
+    size_t n, cap;
     char role[64];          /* the goal: "master of slots 0-5460", "replica of redis-shard0-0" */
 } dec_plan_t;
 
-/* Returns 0 with a plan (always at least one action), -1 only when out of memory. */
+/* Returns 0 with a plan (always at least one action, the verdict last), -1 only when out of
+ * memory (plan is then empty). */
 int dec_decide(const dec_input_t *in, dec_plan_t *plan);
 void dec_plan_free(dec_plan_t *plan);
 
@@ -72,5 +73,11 @@ const char *dec_kind_name(dec_kind_t k);
 
 /* The plan's last action is the verdict: DONE, WAIT or FAIL. */
 const dec_action_t *dec_verdict(const dec_plan_t *plan);
+/* Does the plan take a role (claim slots, replicate) or confirm one (DONE)? Before either, the
+ * peers' own views are read (lib/observe.c). */
+int dec_takes_role(const dec_plan_t *plan);
+/* The plan on one line, for logs and for comparing plan with run:
+ * "set-epoch 2; meet redis-shard0-1 198.18.7.11; add-slots 0-5460; wait". */
+void dec_plan_summary(const dec_input_t *in, const dec_plan_t *plan, char *buf, size_t len);
 
 #endif

@@ -1,12 +1,12 @@
 #include "dns.h"
 
 #include <ares.h>
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/select.h>
 
 #include "clock.h"
 
@@ -20,8 +20,13 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 {
     (void)timeouts;
     dns_result_t *r = arg;
-    if (status == ARES_SUCCESS && res && res->nodes) {
-        const struct ares_addrinfo_node *node = res->nodes;
+    /* Stable choice: IPv4 first when both families came back (AF_UNSPEC), in the server's order. */
+    const struct ares_addrinfo_node *node = NULL;
+    for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n; n = n->ai_next) {
+        if (n->ai_family != AF_INET && n->ai_family != AF_INET6) continue;
+        if (!node || (node->ai_family == AF_INET6 && n->ai_family == AF_INET)) node = n;
+    }
+    if (status == ARES_SUCCESS && node) {
         const void *addr = node->ai_family == AF_INET6
                                ? (const void *)&((const struct sockaddr_in6 *)node->ai_addr)->sin6_addr
                                : (const void *)&((const struct sockaddr_in *)node->ai_addr)->sin_addr;
@@ -73,22 +78,46 @@ int dns_resolve_all(const char *const *names, size_t n, dns_result_t *out, const
     }
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
+    hints.ai_family = opts->family;
     hints.ai_flags = ARES_AI_NOSORT;
     for (size_t i = 0; i < n; i++) ares_getaddrinfo(ch, names[i], NULL, &hints, on_addrinfo, &out[i]);
 
     for (;;) {
-        fd_set rfds, wfds;
-        FD_ZERO(&rfds);
-        FD_ZERO(&wfds);
-        int nfds = ares_fds(ch, &rfds, &wfds);
-        if (nfds == 0) break;
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+        struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+        nfds_t np = 0;
+        for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+            short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+            if (!ev) continue;
+            pfd[np].fd = socks[i];
+            pfd[np].events = ev;
+            pfd[np].revents = 0;
+            np++;
+        }
+        if (np == 0) break; /* every query has called back */
         int64_t left = clock_left_ms(opts->deadline);
-        if (left == 0) break;
+        if (left == 0 || (opts->interrupted && *opts->interrupted)) break;
         struct timeval cap = { (time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000) };
         struct timeval tv, *tvp = ares_timeout(ch, &cap, &tv);
-        select(nfds, &rfds, &wfds, NULL, tvp);
-        ares_process(ch, &rfds, &wfds);
+        int wait_ms = (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
+        int r = poll(pfd, np, wait_ms > 0 ? wait_ms : 1);
+        if (r < 0 && errno != EINTR) {
+            snprintf(err, errlen, "DNS: poll: %s", strerror(errno));
+            ares_destroy(ch);
+            ares_library_cleanup();
+            return -1;
+        }
+        if (r <= 0) {
+            ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts and retries */
+            continue;
+        }
+        for (nfds_t k = 0; k < np; k++) {
+            if (!pfd[k].revents) continue;
+            ares_socket_t rd = (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[k].fd : ARES_SOCKET_BAD;
+            ares_socket_t wr = (pfd[k].revents & (POLLOUT | POLLERR | POLLHUP)) ? pfd[k].fd : ARES_SOCKET_BAD;
+            ares_process_fd(ch, rd, wr);
+        }
     }
     /* Cancelled queries call back with ARES_ECANCELLED/EDESTRUCTION: they become DNS_FAILED. */
     ares_destroy(ch);

@@ -3,6 +3,7 @@
 #ifndef RCI_DNS_H
 #define RCI_DNS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,14 +11,17 @@ typedef enum { DNS_PENDING = 0, DNS_OK, DNS_NOTFOUND, DNS_FAILED } dns_status_t;
 
 typedef struct {
     dns_status_t status;
-    char ip[64];        /* first address, numeric, when DNS_OK */
+    char ip[64];        /* numeric, when DNS_OK: the first address of the wanted family */
     char detail[96];    /* c-ares's reason otherwise */
 } dns_result_t;
 
 typedef struct {
     const char *servers_csv; /* NULL or "" = resolv.conf */
+    int family;              /* AF_INET or AF_INET6: ask for that family only (the pod's own, so a
+                                dual-stack peer's address never flips); AF_UNSPEC: both, IPv4 first */
     int attempt_timeout_ms;  /* per try */
     int64_t deadline;        /* absolute, clock_now_ms() scale */
+    volatile sig_atomic_t *interrupted; /* optional: stop early when it becomes set */
 } dns_opts_t;
 
 /* Resolve names[0..n) into out[0..n). Returns 0 when the resolver ran (each result says how its

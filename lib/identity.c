@@ -1,5 +1,6 @@
 #include "identity.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,16 @@ int ident_load(const cfg_t *cfg, ident_t *id, char *err, size_t errlen)
         return -1;
     }
     const char *ip = getenv("POD_IP");
-    if (ip) snprintf(id->ip, sizeof id->ip, "%s", ip);
+    if (ip && *ip) {
+        /* Written into redis.conf as cluster-announce-ip: an address, nothing else. */
+        struct in_addr a4;
+        struct in6_addr a6;
+        if (strlen(ip) >= sizeof id->ip || (inet_pton(AF_INET, ip, &a4) != 1 && inet_pton(AF_INET6, ip, &a6) != 1)) {
+            snprintf(err, errlen, "POD_IP '%.64s' is not an IPv4 or IPv6 address; set it from status.podIP", ip);
+            return -1;
+        }
+        snprintf(id->ip, sizeof id->ip, "%s", ip);
+    }
     if (ident_parse_pod_name(cfg->name, id->pod, &id->shard, &id->ordinal, err, errlen) != 0) return -1;
     if (id->shard >= cfg->shards) {
         snprintf(err, errlen, "pod '%s' is in shard %d but the config has shards: %d (shards 0..%d)", id->pod, id->shard,

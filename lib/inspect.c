@@ -7,6 +7,7 @@
 #include "cview.h"
 #include "decide.h"
 #include "log.h"
+#include "observe.h"
 #include "peers.h"
 #include "rclient.h"
 #include "server.h"
@@ -22,7 +23,7 @@ static const char FRESH_VIEW[] =
 static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, const char **source, char *err,
                          size_t errlen)
 {
-    char tcp_err[512];
+    char tcp_err[RCI_ERR_LEN];
     int c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, tcp_err, sizeof tcp_err);
     *source = auth->tls ? "the running redis-server on 127.0.0.1 (TLS)" : "the running redis-server on 127.0.0.1";
     if (c != -1) {
@@ -32,28 +33,31 @@ static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc,
     srv_t srv;
     srv_paths(cfg, &srv);
     *source = "the init container's temporary server";
-    char unix_err[512];
+    char unix_err[RCI_ERR_LEN];
     c = rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, unix_err, sizeof unix_err);
     /* Both reasons: a TLS failure on the client port must not hide behind "no such socket". */
-    if (c != 0) snprintf(err, errlen, "%s; %s", tcp_err, unix_err);
+    if (c != 0) snprintf(err, errlen, "%.240s; %.240s", tcp_err, unix_err);
     return c;
 }
 
 /* Where the local node can be read: a server (connect_local), or nodes.conf on disk. Returns a
  * description of the source, or NULL with err. */
-static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t *view, char *err, size_t errlen)
+static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t *view, int *live, char *err,
+                              size_t errlen)
 {
     rc_conn_t rc = { 0 };
-    char e[512];
+    char e[RCI_ERR_LEN];
     const char *source;
+    *live = 0;
     int c = connect_local(cfg, auth, &rc, &source, e, sizeof e);
     if (c == RC_AUTH_FAILED || c == RC_TLS_FAILED) { snprintf(err, errlen, "%s", e); return NULL; }
     if (c == 0) {
+        *live = 1;
         int ok = rc_cluster_nodes(&rc, view, err, errlen) == 0;
         rc_close(&rc);
         return ok ? source : NULL;
     }
-    char path[1100];
+    char path[CFG_PATH + 16];
     srv_nodes_conf_path(cfg, path, sizeof path);
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -64,7 +68,7 @@ static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t
     size_t n = buf ? fread(buf, 1, (1 << 22) - 1, f) : 0;
     fclose(f);
     if (!buf) { snprintf(err, errlen, "out of memory"); return NULL; }
-    char why[256];
+    char why[RCI_ERR_LEN];
     int rc_ = cv_parse(buf, n, view, why, sizeof why);
     free(buf);
     if (rc_ != 0) { snprintf(err, errlen, "%s: %s", path, why); return NULL; }
@@ -103,61 +107,90 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out)
+/* Where the local node was read from decides what counts as "heard from a peer": a running server
+ * hears its peers all the time (a PONG within the node timeout is news); nodes.conf on disk or a
+ * fresh node have heard nothing, as a run's first round. */
+static int64_t heard_since(const cfg_t *cfg, int live_server)
 {
-    char err[1024] = "";
+    return live_server ? clock_unix_ms() - cfg->node_timeout_ms : clock_unix_ms();
+}
+
+static void print_actions_json(FILE *out, const char *key, const dec_plan_t *plan, const char *summary)
+{
+    fprintf(out, ",\"%s\":[", key);
+    for (size_t i = 0; i < plan->n; i++) {
+        fprintf(out, "%s{\"action\":\"%s\",\"reason\":", i ? "," : "", dec_kind_name(plan->actions[i].kind));
+        json_str(out, plan->actions[i].reason);
+        fputc('}', out);
+    }
+    fprintf(out, "],\"%s_summary\":", key);
+    json_str(out, summary);
+}
+
+int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out,
+                 volatile sig_atomic_t *interrupted)
+{
+    char err[RCI_ERR_LEN] = "";
     peers_t peers;
     if (peers_init(&peers, cfg, id, err, sizeof err) != 0) { LOG_E("%s", err); return RCI_ERR_RUNTIME; }
-    int64_t deadline = clock_now_ms() + (int64_t)cfg->deadline_s * 1000;
-    if (peers_resolve(&peers, cfg, deadline, 1, err, sizeof err) < 0) { LOG_E("%s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
-    cv_view_t view;
-    const char *source = local_view(cfg, auth, &view, err, sizeof err);
+    peers.interrupted = interrupted;
+    obs_t o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.auth = auth;
+    o.peers = &peers;
+    o.deadline = clock_now_ms() + (int64_t)cfg->deadline_s * 1000;
+    o.interrupted = interrupted;
+    /* As a run's first round: every name resolved now, no MEET sent yet. */
+    o.dns_trouble = peers_resolve(&peers, cfg, o.deadline, 1, o.dns_reason, sizeof o.dns_reason);
+    if (o.dns_trouble < 0) { LOG_E("%s", o.dns_reason); peers_free(&peers); return RCI_ERR_RUNTIME; }
+    int live_server = 0;
+    const char *source = local_view(cfg, auth, &o.local, &live_server, err, sizeof err);
     if (!source) { LOG_E("reading the local node: %s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
-
-    /* What the peers say of themselves: the view this node will have once its MEETs complete. */
-    cv_view_t merged;
-    memset(&merged, 0, sizeof merged);
-    for (size_t i = 0; i < view.n; i++) cv_add_copy(&merged, &view.nodes[i], 0);
-    int *reach = calloc(peers.n ? peers.n : 1, sizeof *reach);
-    for (size_t k = 0; k < peers.n && reach; k++) {
-        const dec_peer_t *p = &peers.peers[k];
-        if (!p->resolved) continue;
-        rc_conn_t rc = { 0 };
-        cv_view_t pv;
-        char e[512];
-        if (peers_connect(&peers, k, cfg, auth, &rc, e, sizeof e) != 0) { reach[k] = -1; continue; }
-        if (rc_cluster_nodes(&rc, &pv, e, sizeof e) == 0) {
-            const cv_node_t *self = cv_myself(&pv);
-            if (self) {
-                reach[k] = 1;
-                if (!cv_find_id(&merged, self->id)) cv_add_copy(&merged, self, CV_MYSELF);
-            }
-            cv_free(&pv);
-        }
-        rc_close(&rc);
+    o.heard_since_unix_ms = heard_since(cfg, live_server);
+    o.elapsed_ms = 0;
+    int status = RCI_OK;
+    dec_plan_t now_plan = { 0 }, later_plan = { 0 };
+    cv_view_t merged = { 0 };
+    /* The peers' views: shown, and used by the decision exactly when run would read them. */
+    if (obs_read_peers(&o, err, sizeof err) != 0 || obs_decide(&o, &now_plan, err, sizeof err) != 0) {
+        LOG_E("%s", err);
+        status = RCI_ERR_RUNTIME;
+        goto out;
     }
-    for (size_t k = 0; k < peers.n; k++) peers.peers[k].since_meet_ms = -1;
-    dec_input_t in = {
-        .shards = cfg->shards, .replicas = cfg->replicas, .my_shard = id->shard, .my_ordinal = id->ordinal,
-        .my_fqdn = peers.me.fqdn, .view = &view, .peers = peers.peers, .n_peers = peers.n,
-        .handshake_grace_ms = cfg->handshake_grace_ms, .remeet_ms = 1000,
-        .run_start_unix_ms = clock_unix_ms(), .elapsed_ms = 0,
-    };
-    dec_plan_t now_plan, later_plan;
-    dec_decide(&in, &now_plan);
-    /* After the handshakes: every peer known, no MEET pending. */
-    for (size_t k = 0; k < peers.n; k++) peers.peers[k].since_meet_ms = 1000000;
-    in.view = &merged;
-    in.run_start_unix_ms = 0;
-    in.elapsed_ms = 1000000;
-    dec_decide(&in, &later_plan);
+    if (interrupted && *interrupted) { status = RCI_ERR_SIGNAL; goto out; }
+    /* After the handshakes: the view holds what each peer says of itself, every peer is heard. */
+    for (size_t i = 0; i < o.local.n; i++)
+        if (cv_add_copy(&merged, &o.local.nodes[i], 0) != 0) goto oom;
+    for (size_t i = 0; i < o.selves.n; i++)
+        if (!cv_find_id(&merged, o.selves.nodes[i].id) && cv_add_copy(&merged, &o.selves.nodes[i], 0) != 0) goto oom;
+    dec_input_t in, later;
+    obs_input(&o, &in);
+    later = in;
+    later.view = &merged;
+    later.remote = o.remote.n ? &o.remote : NULL;
+    later.run_start_unix_ms = 0;
+    later.elapsed_ms = 1000000;
+    dec_peer_t *met = calloc(peers.n ? peers.n : 1, sizeof *met);
+    if (!met) goto oom;
+    for (size_t k = 0; k < peers.n; k++) {
+        met[k] = peers.peers[k];
+        met[k].since_meet_ms = 1000000;
+    }
+    later.peers = met;
+    int d = dec_decide(&later, &later_plan);
+    free(met);
+    if (d != 0) goto oom;
+    char now_sum[4096], later_sum[4096];
+    dec_plan_summary(&in, &now_plan, now_sum, sizeof now_sum);
+    dec_plan_summary(&in, &later_plan, later_sum, sizeof later_sum);
 
     if (json) {
         fprintf(out, "{\"pod\":");
         json_str(out, id->pod);
         fprintf(out, ",\"local_view_source\":");
         json_str(out, source);
-        fprintf(out, ",\"goal\":");
+        fprintf(out, ",\"dns_trouble\":%s,\"goal\":", o.dns_trouble ? "true" : "false");
         json_str(out, later_plan.role);
         fprintf(out, ",\"peers\":[");
         for (size_t k = 0; k < peers.n; k++) {
@@ -165,49 +198,47 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
             json_str(out, peers.peers[k].name);
             fprintf(out, ",\"ip\":");
             json_str(out, peers.peers[k].resolved ? peers.peers[k].ip : "");
-            fprintf(out, ",\"reachable\":%s}", reach && reach[k] == 1 ? "true" : "false");
+            fprintf(out, ",\"reachable\":%s}", o.answered && o.answered[k] == 1 ? "true" : "false");
         }
-        fprintf(out, "],\"next\":[");
-        for (size_t i = 0; i < now_plan.n; i++) {
-            fprintf(out, "%s{\"action\":\"%s\",\"reason\":", i ? "," : "", dec_kind_name(now_plan.actions[i].kind));
-            json_str(out, now_plan.actions[i].reason);
-            fputc('}', out);
-        }
-        fprintf(out, "],\"after_handshakes\":[");
-        for (size_t i = 0; i < later_plan.n; i++) {
-            fprintf(out, "%s{\"action\":\"%s\",\"reason\":", i ? "," : "", dec_kind_name(later_plan.actions[i].kind));
-            json_str(out, later_plan.actions[i].reason);
-            fputc('}', out);
-        }
-        fprintf(out, "]}\n");
+        fprintf(out, "]");
+        print_actions_json(out, "next", &now_plan, now_sum);
+        print_actions_json(out, "after_handshakes", &later_plan, later_sum);
+        fprintf(out, "}\n");
     } else {
         fprintf(out, "pod %s: shard %d, ordinal %d, DNS name %s\n", id->pod, id->shard, id->ordinal, peers.me.fqdn);
         fprintf(out, "local node read from: %s\n", source);
-        for (size_t i = 0; i < view.n; i++) print_node(out, &in, &view.nodes[i]);
+        for (size_t i = 0; i < o.local.n; i++) print_node(out, &in, &o.local.nodes[i]);
         fprintf(out, "peers (%zu of %zu resolve):\n", peers_resolved_count(&peers), peers.n);
         for (size_t k = 0; k < peers.n; k++) {
             const dec_peer_t *p = &peers.peers[k];
+            int a = o.answered ? o.answered[k] : 0;
             fprintf(out, "  %-28s %-16s %s\n", p->name, p->resolved ? p->ip : "-",
-                    !p->resolved ? "does not resolve (not up yet?)" : reach && reach[k] == 1 ? "answers"
+                    !p->resolved ? "does not resolve (not up yet?)" : a == 1 ? "answers"
+                    : a == -2 ? "refuses our password or TLS (see the warning above)"
                     : "client port does not answer (initializing or down)");
         }
+        if (o.dns_trouble) fprintf(out, "DNS trouble: %s\n", o.dns_reason);
         fprintf(out, "goal: %s\nnext round, run would:\n", later_plan.role);
         print_plan(out, &now_plan, &peers);
         fprintf(out, "once the handshakes complete, run would:\n");
         print_plan(out, &later_plan, &peers);
     }
-    free(reach);
+    goto out;
+oom:
+    LOG_E("out of memory");
+    status = RCI_ERR_RUNTIME;
+out:
     dec_plan_free(&now_plan);
     dec_plan_free(&later_plan);
     cv_free(&merged);
-    cv_free(&view);
+    obs_free(&o);
     peers_free(&peers);
-    return RCI_OK;
+    return status;
 }
 
 int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int json, FILE *out)
 {
-    char err[1024] = "";
+    char err[RCI_ERR_LEN] = "";
     rc_conn_t rc = { 0 };
     const char *source;
     int c = connect_local(cfg, auth, &rc, &source, err, sizeof err);

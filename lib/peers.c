@@ -1,5 +1,6 @@
 #include "peers.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +19,19 @@ int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_
     p->backoff_ms = calloc(total, sizeof *p->backoff_ms);
     p->first_meet = calloc(total, sizeof *p->first_meet);
     p->dns_failed = calloc(total, sizeof *p->dns_failed);
-    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet || !p->dns_failed) {
+    p->fail_streak = calloc(total, sizeof *p->fail_streak);
+    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet || !p->dns_failed ||
+        !p->fail_streak) {
         peers_free(p);
         snprintf(err, errlen, "out of memory for %zu peers", total);
         return -1;
     }
+    /* Ask DNS for the pod's own address family only: on a dual-stack cluster a peer's address must
+     * not flip between IPv4 and IPv6 (each flip would look like a new address and send a MEET). */
+    struct in6_addr a6;
+    struct in_addr a4;
+    p->family = inet_pton(AF_INET, id->ip, &a4) == 1 ? AF_INET : inet_pton(AF_INET6, id->ip, &a6) == 1 ? AF_INET6
+                : AF_UNSPEC;
     size_t me = topo_index(cfg, id->shard, id->ordinal), j = 0;
     for (size_t k = 0; k < total; k++) {
         if (k == me) { topo_pod(cfg, k, &p->me); continue; }
@@ -48,6 +57,7 @@ void peers_free(peers_t *p)
     free(p->backoff_ms);
     free(p->first_meet);
     free(p->dns_failed);
+    free(p->fail_streak);
     memset(p, 0, sizeof *p);
 }
 
@@ -74,7 +84,8 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
         }
         int64_t dl = now + cfg->dns_timeout_ms;
         if (dl > deadline) dl = deadline;
-        dns_opts_t o = { servers, cfg->dns_timeout_ms / 2 > 0 ? cfg->dns_timeout_ms / 2 : 1, dl };
+        dns_opts_t o = { servers, p->family, cfg->dns_timeout_ms / 2 > 0 ? cfg->dns_timeout_ms / 2 : 1, dl,
+                         p->interrupted };
         if (dns_resolve_all(names, m, res, &o, err, errlen) != 0) {
             free(names); free(idx); free(res);
             return -1;
@@ -83,7 +94,10 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
         for (size_t i = 0; i < m; i++) {
             size_t k = idx[i];
             dec_peer_t *d = &p->peers[k];
-            p->dns_failed[k] = res[i].status == DNS_FAILED;
+            /* A failed refresh of a name that resolved keeps its address; it is trouble only when
+             * it fails twice in a row, or when the name never resolved. */
+            p->fail_streak[k] = res[i].status == DNS_FAILED ? p->fail_streak[k] + 1 : 0;
+            p->dns_failed[k] = res[i].status == DNS_FAILED && (!d->resolved || p->fail_streak[k] >= 2);
             if (res[i].status == DNS_FAILED)
                 snprintf(p->dns_trouble, sizeof p->dns_trouble, "%s: %s", d->fqdn, res[i].detail);
             if (res[i].status == DNS_OK) {
@@ -135,9 +149,7 @@ size_t peers_resolved_count(const peers_t *p)
     return c;
 }
 
-int peers_connect(const peers_t *p, size_t k, const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, char *err,
-                  size_t errlen)
+int peers_round_ms(const cfg_t *cfg)
 {
-    int ms = cfg->connect_timeout_ms < 300 ? cfg->connect_timeout_ms : 300;
-    return rc_connect_tcp(rc, p->peers[k].ip, cfg->port, auth, ms, err, errlen);
+    return cfg->connect_timeout_ms;
 }

@@ -4,6 +4,7 @@
 #ifndef RCI_PEERS_H
 #define RCI_PEERS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -19,8 +20,11 @@ typedef struct {
     int64_t *next_resolve;   /* owned; absolute ms */
     int *backoff_ms;         /* owned */
     int64_t *first_meet;     /* owned; absolute ms of the first MEET to peers[k].ip, -1 none */
-    int *dns_failed;         /* owned; the last lookup of the name failed (not "no such name") */
-    char dns_trouble[320];   /* the last failure, for messages */
+    int *dns_failed;         /* owned; the name's lookups are failing (not "no such name"): trouble */
+    int *fail_streak;        /* owned; consecutive failed lookups of the name */
+    volatile sig_atomic_t *interrupted; /* not owned; optional: lookups stop early when set */
+    int family;              /* AF_INET / AF_INET6 (POD_IP's family), or AF_UNSPEC without POD_IP */
+    char dns_trouble[RCI_ERR_LEN];   /* the last failure, for messages */
     topo_pod_t me;
 } peers_t;
 
@@ -35,9 +39,8 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
 void peers_update_meet_ages(peers_t *p, int64_t now);
 void peers_note_meet(peers_t *p, size_t k, int64_t now);
 size_t peers_resolved_count(const peers_t *p);
-/* Connect to resolved peer k's client port, authenticated. The timeout is short (at most 300 ms):
- * a peer without a client port (initializing, or down) must not hold the caller. */
-int peers_connect(const peers_t *p, size_t k, const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, char *err,
-                  size_t errlen);
+/* The bound of one round of requests to the peers (all at once, lib/fanout): timeouts.connect_ms.
+ * A peer without a client port (initializing, or down) costs at most that, once per round. */
+int peers_round_ms(const cfg_t *cfg);
 
 #endif

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "rclient.h"
+#include "render.h"
 
 void srv_nodes_conf_path(const cfg_t *cfg, char *buf, size_t len)
 {
@@ -66,98 +67,21 @@ static int write_file_atomic(const char *path, const char *text, char *err, size
 int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
                              size_t errlen)
 {
-    char secret[700 + CFG_PATH] = "";
-    if (auth->password[0]) {
-        /* With auth.user the users are the ACL file's (or the base config's) business: requirepass
-         * would give the default user that user's password. */
-        const char *repl_user = cfg->masteruser[0] ? cfg->masteruser : cfg->auth_user;
-        snprintf(secret, sizeof secret, "# From auth.password_file: clients and replicas authenticate.\n"
-                 "%s%s%smasterauth \"%s\"\n%s%s%s%s%s%s",
-                 cfg->auth_user[0] ? "" : "requirepass \"", cfg->auth_user[0] ? "" : auth->password,
-                 cfg->auth_user[0] ? "" : "\"\n", auth->password,
-                 repl_user[0] ? "masteruser " : "", repl_user, repl_user[0] ? "\n" : "",
-                 cfg->acl_file[0] ? "aclfile " : "", cfg->acl_file, cfg->acl_file[0] ? "\n" : "");
-    } else if (cfg->acl_file[0]) {
-        snprintf(secret, sizeof secret, "aclfile %s\n", cfg->acl_file);
-    }
-    char nodes[1100];
-    srv_nodes_conf_path(cfg, nodes, sizeof nodes);
-    char ports[4 * CFG_PATH + 400];
-    if (cfg->tls_enabled)
-        snprintf(ports, sizeof ports,
-                 "# TLS (tls.*) on the client port, the cluster bus and replication.\n"
-                 "port %d\ntls-port %d\ntls-cluster yes\ntls-replication yes\n"
-                 "tls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\n",
-                 cfg->tls_plaintext_port, cfg->port, cfg->tls_cert_file, cfg->tls_key_file, cfg->tls_ca_file);
-    else
-        snprintf(ports, sizeof ports, "port %d\n", cfg->port);
-    char text[16384];
-    int n = snprintf(text, sizeof text,
-        "# Written by redis-cluster-init %s for pod %s, anew at every pod start.\n"
-        "# Do not edit: put your settings in the base config (paths.base_config).\n"
-        "# Defaults your base config may override:\n"
-        "appendonly yes\n"
-        "appendfsync everysec\n"
-        "# Pods are reached over the pod network; protect them with a password (see docs/security.md)\n"
-        "# or a NetworkPolicy. Redis's loopback-only protected mode would refuse every peer.\n"
-        "protected-mode no\n"
-        "%s%s%s"
-        "# Cluster settings owned by redis-cluster-init (they come last, so they win):\n"
-        "%s"
-        "dir %s\n"
-        "cluster-enabled yes\n"
-        "cluster-config-file %s\n"
-        "cluster-port %d\n"
-        "cluster-node-timeout %d\n"
-        "cluster-announce-hostname %s\n"
-        "%s%s%s"
-        "cluster-preferred-endpoint-type %s\n"
-        "# Replicas stay in their own shard: Redis must not move them to another master.\n"
-        "cluster-allow-replica-migration no\n"
-        "# A fresh replica syncs at once instead of after the 5 s default delay.\n"
-        "repl-diskless-sync yes\n"
-        "repl-diskless-sync-delay 0\n"
-        "%s",
-        RCI_VERSION, id->pod,
-        cfg->base_config[0] ? "include " : "", cfg->base_config, cfg->base_config[0] ? "\n" : "",
-        ports, cfg->data_dir, nodes, cfg->bus_port, cfg->node_timeout_ms, fqdn,
-        id->ip[0] ? "cluster-announce-ip " : "", id->ip, id->ip[0] ? "\n" : "",
-        cfg->announce == ANNOUNCE_HOSTNAME ? "hostname" : "ip", secret);
-    memset(secret, 0, sizeof secret);
-    if (n < 0 || (size_t)n >= sizeof text) {
-        snprintf(err, errlen, "%s: the runtime config is too long", cfg->runtime_config);
-        return -1;
-    }
-    int rc = write_file_atomic(cfg->runtime_config, text, err, errlen);
-    memset(text, 0, sizeof text);
+    char text[16384], why[RCI_ERR_LEN];
+    int rc = render_runtime_config(cfg, id, fqdn, auth, text, sizeof text, why, sizeof why);
+    if (rc != 0) snprintf(err, errlen, "%s: %s", cfg->runtime_config, why);
+    else rc = write_file_atomic(cfg->runtime_config, text, err, errlen);
+    rc_wipe(text, sizeof text); /* it may hold the password */
     return rc;
 }
 
 static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size_t errlen)
 {
-    char ports[200];
-    /* No client port, but the cluster must learn the ports the main container will listen on.
-     * With tls-cluster, Redis announces the TLS port as the node's port. */
-    if (cfg->tls_enabled)
-        snprintf(ports, sizeof ports, "tls-port 0\ncluster-announce-tls-port %d\ncluster-announce-port %d\n", cfg->port,
-                 cfg->tls_plaintext_port);
-    else
-        snprintf(ports, sizeof ports, "cluster-announce-port %d\n", cfg->port);
-    char text[8192];
-    snprintf(text, sizeof text,
-        "# The init container's temporary server: the runtime config, without a client port.\n"
-        "include %s\n"
-        "port 0\n"
-        "unixsocket %s\n"
-        "unixsocketperm 700\n"
-        "%s"
-        "cluster-announce-bus-port %d\n"
-        "appendonly no\n"
-        "save \"\"\n"
-        "dbfilename .rci-init-discard.rdb\n"
-        "daemonize no\n"
-        "logfile \"\"\n",
-        cfg->runtime_config, srv->sock, ports, cfg->bus_port);
+    char text[8192], why[RCI_ERR_LEN];
+    if (render_init_config(cfg, srv->sock, text, sizeof text, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", srv->conf, why);
+        return -1;
+    }
     return write_file_atomic(srv->conf, text, err, errlen);
 }
 
@@ -198,14 +122,21 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
         return -1;
     }
     if (pid == 0) {
-        /* If the init dies hard, its server must not outlive it holding the data dir. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent) _exit(127);
-        int fd = open(srv->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fd = open(srv->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); close(fd); }
+        /* If the init dies hard, its server must not outlive it holding the data dir. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+            fprintf(stderr, "prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
+            _exit(127);
+        }
+        if (getppid() != parent) _exit(127);
+        /* redis-server gets a clean slate, as from a container runtime: default dispositions
+         * (this program ignores SIGPIPE and catches SIGTERM) and no blocked signal. */
+        for (int sig = 1; sig < NSIG; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) _exit(127);
         execlp(cfg->redis_server, cfg->redis_server, srv->conf, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", cfg->redis_server, strerror(errno));
         _exit(127);
@@ -221,7 +152,7 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
             return -1;
         }
         rc_conn_t rc = { 0 };
-        char e2[256];
+        char e2[RCI_ERR_LEN];
         if (rc_connect_unix(&rc, srv->sock, srv->auth, 200, e2, sizeof e2) == 0) {
             const char *ping[] = { "PING" };
             int ok = rc_simple(&rc, e2, sizeof e2, 1, ping) == 0;
@@ -242,15 +173,19 @@ int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)
 {
     if (srv->pid <= 0) return 0;
     rc_conn_t rc = { 0 };
-    char e2[256] = "";
+    char e2[RCI_ERR_LEN] = "";
     int rc_ok = 0;
     if (rc_connect_unix(&rc, srv->sock, srv->auth, 1000, e2, sizeof e2) == 0) {
         const char *save[] = { "CLUSTER", "SAVECONFIG" };
         rc_ok = rc_simple(&rc, e2, sizeof e2, 2, save) == 0;
         if (!rc_ok) LOG_W("saving nodes.conf before shutdown: %s", e2);
-        const char *shut[] = { "SHUTDOWN", "NOSAVE", "NOW" };
-        redisReply *r = redisCommandArgv(rc.c, 3, shut, NULL); /* the server closes the link: no reply */
-        if (r) freeReplyObject(r);
+        if (rc_connected(&rc)) {
+            const char *shut[] = { "SHUTDOWN", "NOSAVE", "NOW" };
+            redisReply *r = NULL;
+            char e3[RCI_ERR_LEN];
+            /* The server closes the connection instead of answering: an error here is expected. */
+            if (rc_command_any(&rc, &r, e3, sizeof e3, 3, shut) == 0) freeReplyObject(r);
+        }
         rc_close(&rc);
     }
     int sent_term = 0;

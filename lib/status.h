@@ -11,4 +11,8 @@ enum {
     RCI_ERR_SIGNAL = 5,  /* interrupted by SIGTERM/SIGINT; the temporary server was stopped */
 };
 
+/* The one size of error-message buffers: every function that can fail writes its reason (which
+ * peer, which file, which line, the server's words) into a char err[RCI_ERR_LEN]. */
+#define RCI_ERR_LEN 512
+
 #endif

@@ -1,10 +1,7 @@
 #include "tls.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -12,10 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "clock.h"
 
 struct tls_ctx {
     SSL_CTX *ssl_ctx;
@@ -109,86 +103,40 @@ void tls_ctx_free(tls_ctx_t *ctx)
     free(ctx);
 }
 
-/* Wait for events on fd until deadline. */
-static int wait_fd(int fd, short events, int64_t deadline, const char *what, char *err, size_t errlen)
+tls_conn_t *tls_conn_new(tls_ctx_t *ctx, int fd, char *err, size_t errlen)
 {
-    for (;;) {
-        int64_t left = clock_left_ms(deadline);
-        if (left <= 0) {
-            snprintf(err, errlen, "%s: timed out", what);
-            return -1;
-        }
-        struct pollfd p = { .fd = fd, .events = events };
-        int n = poll(&p, 1, (int)left);
-        if (n > 0) return 0;
-        if (n < 0 && errno != EINTR) {
-            snprintf(err, errlen, "%s: poll: %s", what, strerror(errno));
-            return -1;
-        }
+    tls_conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "TLS: out of memory");
+        return NULL;
     }
+    c->fd = fd;
+    c->ssl = SSL_new(ctx->ssl_ctx);
+    char why[160];
+    if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
+        snprintf(err, errlen, "TLS: cannot set up the connection: %s", ssl_reason(why, sizeof why));
+        tls_free(c);
+        return NULL;
+    }
+    SSL_set_connect_state(c->ssl);
+    return c;
 }
 
-static int tcp_connect(const char *ip, int port, int64_t deadline, char *err, size_t errlen)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t sl;
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)port);
-        sl = sizeof *a4;
-    } else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        sl = sizeof *a6;
-    } else {
-        snprintf(err, errlen, "'%s' is not an IP address", ip);
-        return -1;
-    }
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
-        if (errno != EINPROGRESS) {
-            snprintf(err, errlen, "connect: %s", strerror(errno));
-            close(fd);
-            return -1;
-        }
-        if (wait_fd(fd, POLLOUT, deadline, "connect", err, errlen) != 0) {
-            close(fd);
-            return -1;
-        }
-        int soerr = 0;
-        socklen_t len = sizeof soerr;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-            snprintf(err, errlen, "connect: %s", strerror(soerr ? soerr : errno));
-            close(fd);
-            return -1;
-        }
-    }
-    return fd;
-}
-
-/* After an SSL_* call returned r <= 0: wait for what OpenSSL wants, or explain the failure.
- * Returns 0 to retry, -1 with err. */
-static int ssl_retry(tls_conn_t *c, int r, int64_t deadline, const char *what, char *err, size_t errlen)
+/* After an SSL_* call returned r <= 0: 0 with *want set when OpenSSL waits for the socket,
+ * -1 with err otherwise. */
+static int ssl_want(tls_conn_t *c, int r, short *want, const char *what, char *err, size_t errlen)
 {
     int saved_errno = errno;
     char why[160];
     switch (SSL_get_error(c->ssl, r)) {
-    case SSL_ERROR_WANT_READ: return wait_fd(c->fd, POLLIN, deadline, what, err, errlen);
-    case SSL_ERROR_WANT_WRITE: return wait_fd(c->fd, POLLOUT, deadline, what, err, errlen);
+    case SSL_ERROR_WANT_READ: *want = POLLIN; return 0;
+    case SSL_ERROR_WANT_WRITE: *want = POLLOUT; return 0;
     case SSL_ERROR_ZERO_RETURN:
         snprintf(err, errlen, "%s: the peer closed the TLS connection", what);
         return -1;
     case SSL_ERROR_SYSCALL:
         ERR_clear_error();
+        if (saved_errno == EAGAIN || saved_errno == EINTR) { *want = POLLIN; return 0; }
         if (saved_errno) snprintf(err, errlen, "%s: %s", what, strerror(saved_errno));
         else snprintf(err, errlen, "%s: the peer closed the connection", what);
         return -1;
@@ -206,72 +154,33 @@ static int ssl_retry(tls_conn_t *c, int r, int64_t deadline, const char *what, c
     }
 }
 
-int tls_connect(tls_conn_t **out, tls_ctx_t *ctx, const char *ip, int port, int64_t deadline, char *err,
-                size_t errlen)
+int tls_handshake(tls_conn_t *c, short *want, char *err, size_t errlen)
 {
-    *out = NULL;
-    int fd = tcp_connect(ip, port, deadline, err, errlen);
-    if (fd < 0) return -1;
-    tls_conn_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        close(fd);
-        snprintf(err, errlen, "TLS: out of memory");
-        return -1;
-    }
-    c->fd = fd;
-    c->ssl = SSL_new(ctx->ssl_ctx);
-    char why[160];
-    if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
-        snprintf(err, errlen, "TLS: cannot set up the connection: %s", ssl_reason(why, sizeof why));
-        tls_close(c);
-        return -1;
-    }
-    for (;;) {
-        errno = 0;
-        int r = SSL_connect(c->ssl);
-        if (r == 1) break;
-        if (ssl_retry(c, r, deadline, "TLS handshake", err, errlen) != 0) {
-            /* A plaintext server reads the ClientHello as a command and waits for more. */
-            if (strstr(err, "timed out")) {
-                size_t n = strlen(err);
-                snprintf(err + n, errlen - n, " (a plaintext port? tls.enabled must match the servers)");
-            }
-            tls_close(c);
-            return TLS_HANDSHAKE_FAILED;
-        }
-    }
-    *out = c;
-    return 0;
+    errno = 0;
+    int r = SSL_do_handshake(c->ssl);
+    if (r == 1) return 1;
+    return ssl_want(c, r, want, "TLS handshake", err, errlen);
 }
 
-int tls_write_all(tls_conn_t *c, const char *buf, size_t len, int64_t deadline, char *err, size_t errlen)
+ssize_t tls_send(tls_conn_t *c, const char *buf, size_t len, short *want, char *err, size_t errlen)
 {
-    size_t off = 0;
-    while (off < len) {
-        size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
-        errno = 0;
-        int r = SSL_write(c->ssl, buf + off, (int)chunk);
-        if (r > 0) {
-            off += (size_t)r;
-            continue;
-        }
-        if (ssl_retry(c, r, deadline, "TLS write", err, errlen) != 0) return -1;
-    }
-    return 0;
+    if (len > (1u << 30)) len = 1u << 30;
+    errno = 0;
+    int r = SSL_write(c->ssl, buf, (int)len);
+    if (r > 0) return r;
+    return ssl_want(c, r, want, "TLS write", err, errlen);
 }
 
-ssize_t tls_read(tls_conn_t *c, char *buf, size_t cap, int64_t deadline, char *err, size_t errlen)
+ssize_t tls_recv(tls_conn_t *c, char *buf, size_t cap, short *want, char *err, size_t errlen)
 {
     if (cap > (1u << 30)) cap = 1u << 30;
-    for (;;) {
-        errno = 0;
-        int r = SSL_read(c->ssl, buf, (int)cap);
-        if (r > 0) return r;
-        if (ssl_retry(c, r, deadline, "TLS read", err, errlen) != 0) return -1;
-    }
+    errno = 0;
+    int r = SSL_read(c->ssl, buf, (int)cap);
+    if (r > 0) return r;
+    return ssl_want(c, r, want, "TLS read", err, errlen);
 }
 
-void tls_close(tls_conn_t *c)
+void tls_free(tls_conn_t *c)
 {
     if (!c) return;
     if (c->ssl) {
@@ -279,6 +188,5 @@ void tls_close(tls_conn_t *c)
         SSL_shutdown(c->ssl);
         SSL_free(c->ssl);
     }
-    if (c->fd >= 0) close(c->fd);
     free(c);
 }

@@ -21,17 +21,14 @@ int tls_ctx_load(tls_ctx_t **out, const char *ca_file, const char *cert_file, co
                  size_t errlen);
 void tls_ctx_free(tls_ctx_t *ctx);
 
-/* TCP connect to ip:port (IPv4 or IPv6 literal) and complete the TLS handshake before deadline
- * (absolute, clock_now_ms scale). The caller frees *out with tls_close. Returns 0, -1 (no TCP
- * connection) or TLS_HANDSHAKE_FAILED (connected, but the handshake failed or timed out). */
-#define TLS_HANDSHAKE_FAILED (-2)
-int tls_connect(tls_conn_t **out, tls_ctx_t *ctx, const char *ip, int port, int64_t deadline, char *err,
-                size_t errlen);
-/* Write all of buf before deadline. */
-int tls_write_all(tls_conn_t *c, const char *buf, size_t len, int64_t deadline, char *err, size_t errlen);
-/* Read at least one byte (at most cap) before deadline. Returns the count, or -1 with err (the
- * peer closed the connection, a timeout, a TLS error). */
-ssize_t tls_read(tls_conn_t *c, char *buf, size_t cap, int64_t deadline, char *err, size_t errlen);
-void tls_close(tls_conn_t *c);
+/* Non-blocking steps over a socket the caller owns (lib/rclient drives them with poll and
+ * deadlines). Each returns > 0 on progress (bytes moved; 1 for a finished handshake), 0 when OpenSSL
+ * must wait for the socket (*want = POLLIN or POLLOUT), -1 with err on failure. */
+tls_conn_t *tls_conn_new(tls_ctx_t *ctx, int fd, char *err, size_t errlen);
+int tls_handshake(tls_conn_t *c, short *want, char *err, size_t errlen);
+ssize_t tls_send(tls_conn_t *c, const char *buf, size_t len, short *want, char *err, size_t errlen);
+ssize_t tls_recv(tls_conn_t *c, char *buf, size_t cap, short *want, char *err, size_t errlen);
+/* Frees the TLS state; the socket stays the caller's to close. */
+void tls_free(tls_conn_t *c);
 
 #endif

@@ -1,6 +1,7 @@
 /* redis-cluster-init: the command line. It parses arguments, loads config and identity, and
  * hands over to the library. Exit codes: lib/status.h, docs/cli.md. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +74,14 @@ static void print_cmd_help(const char *cmd)
     fputs(USAGE, stdout);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "redis-cluster-init: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n%s", USAGE);
     return RCI_ERR_USAGE;
 }
@@ -93,7 +98,7 @@ typedef struct {
 /* Defaults, file, env, flags: in that order, later wins. */
 static int load_config(const flags_t *fl, cfg_t *cfg)
 {
-    char err[1024];
+    char err[RCI_ERR_LEN];
     cfg_defaults(cfg);
     if (cfg_load_file(cfg, fl->config_path, err, sizeof err) != 0) goto fail;
     if (cfg_apply_env(cfg, err, sizeof err) != 0) goto fail;
@@ -121,7 +126,7 @@ fail:
 
 static int load_identity(const cfg_t *cfg, ident_t *id)
 {
-    char err[512];
+    char err[RCI_ERR_LEN];
     if (ident_load(cfg, id, err, sizeof err) != 0) {
         LOG_E("identity error: %s. What to do: check the StatefulSet name, the config's name/shards/replicas, and the "
               "POD_NAME env (fieldRef metadata.name)", err);
@@ -147,13 +152,13 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--log-level") == 0) slot = &fl.log_level;
         else if (strcmp(a, "--timeout") == 0) slot = &fl.timeout;
         else if (strcmp(a, "--set") == 0) {
-            if (fl.n_sets == 32) return usage_error("too many --set flags%s", "");
+            if (fl.n_sets == 32) return usage_error("too many --set flags");
             slot = &fl.sets[fl.n_sets++];
         } else return usage_error("unknown flag '%s'", a);
         if (i + 1 >= argc) return usage_error("flag '%s' needs a value", a);
         *slot = argv[++i];
     }
-    if (i >= argc) return usage_error("missing command%s", "");
+    if (i >= argc) return usage_error("missing command");
     /* Commands that load no config still honour --log-format. */
     log_format_t early;
     if (fl.log_format && log_parse_format(fl.log_format, &early) == 0) log_setup(early, LOG_INFO, getenv("POD_NAME"));
@@ -170,7 +175,7 @@ int main(int argc, char **argv)
     if (want_help || strcmp(cmd, "help") == 0) { print_cmd_help(cmd); return RCI_OK; }
     if (strcmp(cmd, "version") == 0) { printf("redis-cluster-init %s\n", RCI_VERSION); return RCI_OK; }
     if (strcmp(cmd, "install") == 0) {
-        if (!operand) return usage_error("install needs a directory%s", "");
+        if (!operand) return usage_error("install needs a directory");
         return install_self(operand);
     }
     if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config") &&
@@ -179,16 +184,23 @@ int main(int argc, char **argv)
     probe_kind_t probe = PROBE_READY;
     if (strcmp(cmd, "probe") == 0) {
         if (operand && strcmp(operand, "alive") == 0) probe = PROBE_ALIVE;
-        else if (!operand || strcmp(operand, "ready") != 0) return usage_error("probe needs 'ready' or 'alive'%s", "");
+        else if (!operand || strcmp(operand, "ready") != 0) return usage_error("probe needs 'ready' or 'alive'");
     }
 
-    /* Signals: set once, early. run turns SIGTERM into a clean stop of its temporary server. */
+    /* Signals: set once, early. A peer that closes a connection must not kill the process. run
+     * (and plan, which can wait on DNS and peers) turn SIGTERM/SIGINT into a clean early stop (run:
+     * of its temporary server); the other commands keep the default, so Ctrl-C ends them at once. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sa.sa_handler = SIG_IGN;
+    if (sigaction(SIGPIPE, &sa, NULL) != 0) { perror("redis-cluster-init: sigaction(SIGPIPE)"); return RCI_ERR_RUNTIME; }
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
+        sa.sa_handler = on_signal; /* no SA_RESTART: a blocking wait returns EINTR and sees the flag */
+        if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
+            perror("redis-cluster-init: sigaction");
+            return RCI_ERR_RUNTIME;
+        }
+    }
 
     cfg_t cfg;
     if (load_config(&fl, &cfg) != 0) return RCI_ERR_CONFIG;
@@ -198,23 +210,23 @@ int main(int argc, char **argv)
     ident_t id;
     if (!is_probe && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
     rc_auth_t auth;
-    char err[512];
+    char err[RCI_ERR_LEN];
     if (auth_load(&cfg, &auth, err, sizeof err) != 0) {
         LOG_E("config error: %s. What to do: mount the password Secret at that path", err);
         return RCI_ERR_CONFIG;
     }
     if (cfg.tls_enabled && tls_ctx_load(&auth.tls, cfg.tls_ca_file, cfg.tls_cert_file, cfg.tls_key_file, err,
                                         sizeof err) != 0) {
-        memset(&auth, 0, sizeof auth);
+        rc_wipe(&auth, sizeof auth);
         LOG_E("config error: %s. What to do: mount the TLS Secret (CA, certificate, key) at those paths", err);
         return RCI_ERR_CONFIG;
     }
     int rc;
     if (is_probe) rc = probe_run(&cfg, &auth, probe, stdout);
     else if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
-    else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout);
+    else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout, &g_interrupted);
     else rc = inspect_status(&cfg, &id, &auth, json, stdout);
     tls_ctx_free(auth.tls);
-    memset(&auth, 0, sizeof auth);
+    rc_wipe(&auth, sizeof auth);
     return rc;
 }

@@ -115,7 +115,28 @@ static void test_errors(void)
     expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a\n  cert_file: /b\n",
                  "key 'tls.key_file' is not set");
     expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a b\n  cert_file: /b\n  key_file: /c\n",
-                 "key 'tls.ca_file': the path must not contain whitespace");
+                 "key 'tls.ca_file': the value must not contain whitespace");
+    /* Every value that reaches redis.conf is checked: a newline would inject a directive. */
+    expect_error("name: redis\nshards: 3\ncluster_domain: \"cluster.local\\nrequirepass x\"\n",
+                 "key 'cluster_domain': 'cluster.local");
+    expect_error("name: redis\nshards: 3\ncluster_domain: Cluster.Local\n", "is not a DNS name");
+    expect_error("name: redis\nshards: 3\ncluster_domain: a..b\n", "is not a DNS name");
+    expect_error("name: redis\nshards: 3\npaths:\n  data_dir: \"/data\\ninclude /etc/x\"\n",
+                 "key 'paths.data_dir': the value must not contain");
+    expect_error("name: redis\nshards: 3\npaths:\n  base_config: \"/a\\\"b\"\n", "key 'paths.base_config'");
+    expect_error("name: redis\nshards: 3\nauth:\n  password_file: /p\n  user: \"op erator\"\n", "key 'auth.user'");
+    /* The limits agree: at most 1000 pods; a pod's DNS name may not pass 253 characters (never cut). */
+    expect_error("name: redis\nshards: 501\nreplicas: 1\n", "501 x (1 + 1) = 1002 pods; at most 1000");
+    {
+        cfg_t cfg;
+        char err[512];
+        CHECK(load("name: redis\nshards: 500\nreplicas: 1\n", &cfg, err, sizeof err) == 0);
+    }
+    char longdom[400] = "name: redis\nshards: 3\nnamespace: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+                        "cluster_domain: ";
+    for (int i = 0; i < 3; i++) strcat(longdom, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.");
+    strcat(longdom, "local\n");
+    expect_error(longdom, "DNS allows 253");
     expect_error("name: redis\nshards: 3\ntls:\n  enabled: true\n  ca_file: /a\n  cert_file: /b\n  key_file: /c\n"
                  "  plaintext_port: 6379\n", "key 'tls.plaintext_port': must differ");
     expect_error("name: redis\nshards: 3\ntls:\n  plaintext_port: 6380\n", "tls.enabled is not true");

@@ -10,6 +10,17 @@ static const char NODES[] =
     "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f :0@0 master,noaddr - 1426238318243 1426238318243 0 disconnected\n"
     "vars currentEpoch 6 lastVoteEpoch 0\n";
 
+/* nodes.conf as Redis 7.2 writes it: auxiliary fields after the hostname (shard-id, nodename,
+ * tcp-port, tls-port), an empty hostname before them when the node announces none. */
+static const char NODES_72[] =
+    "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 198.18.0.10:6379@16379,redis-shard0-0.redis-headless.default.svc.cluster.local,"
+    "shard-id=92bb0d3b2a6a2e9cfcb8ab4ad1fdf0b1a9c64a57,tcp-port=6379,tls-port=0 myself,master - 0 1732870000000 1 connected 0-5460\n"
+    "07c37dfeb235213a872192d90877d0cd55635b91 198.18.0.12:6379@16379,redis-shard0-1.redis-headless.default.svc.cluster.local,"
+    "shard-id=92bb0d3b2a6a2e9cfcb8ab4ad1fdf0b1a9c64a57 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1732870000001 1 connected\n"
+    "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 198.18.0.11:6379@16379,,shard-id=0d2d7e2ad6e5b6a0e1c8b7d6f1d2e3c4b5a69788,"
+    "nodename=,tcp-port=6379,tls-port=0 master - 0 1732870000002 2 connected 5461-10922\n"
+    "vars currentEpoch 2 lastVoteEpoch 0\n";
+
 static void bad(const char *text, const char *needle)
 {
     cv_view_t v;
@@ -43,6 +54,24 @@ int main(void)
     CHECK(cv_add_copy(&copy, f, CV_PFAIL) == 0 && copy.n == 1 && !(copy.nodes[0].flags & CV_PFAIL) && copy.nodes[0].n_slots == 5462);
     cv_free(&copy);
     cv_free(&v);
+
+    /* Redis 7.2's nodes.conf: the hostname is the pod's name, the auxiliary fields are not part of it. */
+    CHECK(cv_parse(NODES_72, sizeof NODES_72 - 1, &v, err, sizeof err) == 0);
+    CHECK(v.n == 3 && v.current_epoch == 2);
+    me = cv_myself(&v);
+    CHECK(me && strcmp(me->hostname, "redis-shard0-0.redis-headless.default.svc.cluster.local") == 0);
+    CHECK(me && me->n_slots == 5461 && me->port == 6379 && me->bus_port == 16379);
+    r = cv_find_id(&v, "07c37dfeb235213a872192d90877d0cd55635b91");
+    CHECK(r && strcmp(r->hostname, "redis-shard0-1.redis-headless.default.svc.cluster.local") == 0);
+    CHECK(r && strcmp(r->master_id, "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca") == 0);
+    f = cv_find_id(&v, "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1");
+    CHECK(f && f->hostname[0] == '\0' && strcmp(f->ip, "198.18.0.11") == 0 && f->n_slots == 5462);
+    cv_free(&v);
+    for (size_t cut = 0; cut < sizeof NODES_72 - 1; cut++) {
+        if (cv_parse(NODES_72, cut, &v, err, sizeof err) == 0) cv_free(&v);
+    }
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2,host,junk master - 0 0 0 connected\n", "bad address");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2,a=b master - 0 0 0 connected\n", "bad address");
 
     CHECK(cv_parse("", 0, &v, err, sizeof err) == 0 && v.n == 0);
     cv_free(&v);

@@ -52,6 +52,14 @@ int main(void)
     CHECK(ident_load(&cfg, &id, err, sizeof err) == 0);
     CHECK(id.shard == 11 && id.ordinal == 1);
     CHECK_STR(id.ip, "198.18.0.9");
+    /* POD_IP is written into redis.conf: an address or nothing. */
+    setenv("POD_IP", "198.18.0.9\ncluster-announce-ip 1.2.3.4", 1);
+    CHECK(ident_load(&cfg, &id, err, sizeof err) != 0);
+    CHECK_CONTAINS(err, "is not an IPv4 or IPv6 address");
+    setenv("POD_IP", "fd00::9", 1);
+    CHECK(ident_load(&cfg, &id, err, sizeof err) == 0);
+    CHECK_STR(id.ip, "fd00::9");
+    setenv("POD_IP", "198.18.0.9", 1);
     setenv("POD_NAME", "redis-shard12-0", 1);
     CHECK(ident_load(&cfg, &id, err, sizeof err) != 0);
     CHECK_CONTAINS(err, "shards: 12");

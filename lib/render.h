@@ -1,0 +1,22 @@
+/* render: the redis.conf text this program writes, as pure functions (config and identity in,
+ * text out). Every value is checked and written in double quotes, so no value can break its line
+ * or add a directive: a value with a control byte, a quote or a backslash is refused with the
+ * config key that carried it. */
+#ifndef RCI_RENDER_H
+#define RCI_RENDER_H
+
+#include <stddef.h>
+#include "config.h"
+#include "identity.h"
+#include "rclient.h"
+
+/* The runtime config the main container starts with. Returns 0, or -1 with err naming the key. */
+int render_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *out,
+                          size_t outlen, char *err, size_t errlen);
+/* The init container's temporary server: the runtime config included, no client port, a unix
+ * socket at sock. */
+int render_init_config(const cfg_t *cfg, const char *sock, char *out, size_t outlen, char *err, size_t errlen);
+/* Can value be written into redis.conf (in quotes)? No control bytes, quotes or backslashes. */
+int render_value_ok(const char *value);
+
+#endif
