@@ -68,7 +68,7 @@ int dns_resolve_all(const char *const *names, size_t n, dns_result_t *out, const
         return -1;
     }
     if (opts->servers_csv && *opts->servers_csv) {
-        rc = ares_set_servers_csv(ch, opts->servers_csv);
+        rc = ares_set_servers_ports_csv(ch, opts->servers_csv); /* "ip" or "ip:port" */
         if (rc != ARES_SUCCESS) {
             snprintf(err, errlen, "dns_servers '%s': %s", opts->servers_csv, ares_strerror(rc));
             ares_destroy(ch);

@@ -72,6 +72,8 @@ static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t
     int rc_ = cv_parse(buf, n, view, why, sizeof why);
     free(buf);
     if (rc_ != 0) { snprintf(err, errlen, "%s: %s", path, why); return NULL; }
+    /* The PONG times in the file are older than this plan: nothing heard yet, as in run's first
+     * round (run counts only PONGs after its server loaded the file; see runner.c). */
     return "nodes.conf on disk (no server answers)";
 }
 
@@ -110,9 +112,9 @@ static void json_str(FILE *out, const char *s)
 /* Where the local node was read from decides what counts as "heard from a peer": a running server
  * hears its peers all the time (a PONG within the node timeout is news); nodes.conf on disk or a
  * fresh node have heard nothing, as a run's first round. */
-static int64_t heard_since(const cfg_t *cfg, int live_server)
+static int64_t heard_since(const cfg_t *cfg, int live_server, int64_t start)
 {
-    return live_server ? clock_unix_ms() - cfg->node_timeout_ms : clock_unix_ms();
+    return live_server ? start - cfg->node_timeout_ms : start;
 }
 
 static void print_actions_json(FILE *out, const char *key, const dec_plan_t *plan, const char *summary)
@@ -145,9 +147,10 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     o.dns_trouble = peers_resolve(&peers, cfg, o.deadline, 1, o.dns_reason, sizeof o.dns_reason);
     if (o.dns_trouble < 0) { LOG_E("%s", o.dns_reason); peers_free(&peers); return RCI_ERR_RUNTIME; }
     int live_server = 0;
+    int64_t plan_start = clock_unix_ms(); /* as a run's start: before the local view is read */
     const char *source = local_view(cfg, auth, &o.local, &live_server, err, sizeof err);
     if (!source) { LOG_E("reading the local node: %s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
-    o.heard_since_unix_ms = heard_since(cfg, live_server);
+    o.heard_since_unix_ms = heard_since(cfg, live_server, plan_start);
     o.elapsed_ms = 0;
     int status = RCI_OK;
     dec_plan_t now_plan = { 0 }, later_plan = { 0 };
@@ -159,11 +162,14 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
         goto out;
     }
     if (interrupted && *interrupted) { status = RCI_ERR_SIGNAL; goto out; }
-    /* After the handshakes: the view holds what each peer says of itself, every peer is heard. */
-    for (size_t i = 0; i < o.local.n; i++)
-        if (cv_add_copy(&merged, &o.local.nodes[i], 0) != 0) goto oom;
+    /* After the handshakes: the view holds what each peer says of itself (fresher than what this
+     * node remembers of it), this node as it is, and every peer is heard. */
+    const cv_node_t *self = cv_myself(&o.local);
+    if (self && cv_add_copy(&merged, self, 0) != 0) goto oom;
     for (size_t i = 0; i < o.selves.n; i++)
         if (!cv_find_id(&merged, o.selves.nodes[i].id) && cv_add_copy(&merged, &o.selves.nodes[i], 0) != 0) goto oom;
+    for (size_t i = 0; i < o.local.n; i++)
+        if (!cv_find_id(&merged, o.local.nodes[i].id) && cv_add_copy(&merged, &o.local.nodes[i], 0) != 0) goto oom;
     dec_input_t in, later;
     obs_input(&o, &in);
     later = in;

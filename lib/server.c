@@ -109,6 +109,12 @@ static int child_exited(srv_t *srv, int *status)
     return 0;
 }
 
+int srv_alive(srv_t *srv)
+{
+    int status;
+    return srv->pid > 0 && !child_exited(srv, &status);
+}
+
 int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t errlen)
 {
     srv_paths(cfg, srv);

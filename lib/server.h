@@ -32,6 +32,8 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
 int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t errlen);
 /* Save nodes.conf, shut down without saving data, reap; SIGTERM then SIGKILL if it lingers. */
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen);
+/* Is the temporary server still running? (Reaps it when it exited.) */
+int srv_alive(srv_t *srv);
 /* Print the last lines of the server's log at error level (to explain a failure). */
 void srv_log_tail(const srv_t *srv, int lines);
 

@@ -84,5 +84,27 @@ expect_out "add-slots  5461-10921"
 [ ! -e "$T/data" ] || { echo "FAIL: plan created files"; fails=$((fails + 1)); }
 expect 0 "plan --json" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan --json
 expect_out '"goal":"master of slots 5461-10921"'
+# Ctrl-C stops plan at once, even while it waits on a DNS server that never answers (a UDP socket
+# that reads and never replies), and the exit says "interrupted".
+if command -v python3 >/dev/null; then
+    python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)' >"$T/dnsport" &
+    hole=$!
+    for ((i = 0; i < 50; i++)); do [ -s "$T/dnsport" ] && break; sleep 0.1; done
+    env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=60000 \
+        --set dns_servers="127.0.0.1:$(cat "$T/dnsport")" plan >"$T/out" 2>"$T/err" &
+    pl=$!
+    sleep 1
+    kill -INT $pl
+    t0=$SECONDS; for ((i = 0; i < 50; i++)); do kill -0 $pl 2>/dev/null || break; sleep 0.1; done
+    if kill -0 $pl 2>/dev/null; then
+        echo "FAIL: plan ignored SIGINT (still running 5 s later)"; kill -KILL $pl; fails=$((fails + 1))
+    else
+        wait $pl; rc=$?
+        if [ $rc = 5 ]; then echo "ok: SIGINT stops plan (exit 5, $((SECONDS - t0)) s)"; else echo "FAIL: plan after SIGINT: exit $rc, expected 5"; fails=$((fails + 1)); fi
+    fi
+    kill $hole 2>/dev/null; wait $hole 2>/dev/null
+else
+    echo "skip: SIGINT on plan (no python3 for the silent DNS server)"
+fi
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

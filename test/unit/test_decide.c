@@ -1,6 +1,7 @@
 /* The decision function on constructed observations: no network, no server. */
 #include <stdlib.h>
 
+#include "config.h"
 #include "decide.h"
 #include "topology.h"
 #include "t.h"
@@ -22,6 +23,7 @@ typedef struct {
     char rtext[4096];   /* the peers' views: nodes ours does not hold */
     cv_view_t view, remote;
     dec_plan_t plan;
+    int dns_trouble;
 } world_t;
 
 /* Fake ids: 40 hex digits derived from a pod's index and a generation (a wipe makes a new one). */
@@ -100,6 +102,7 @@ static const dec_action_t *decide(world_t *w)
         .my_fqdn = w->my_fqdn, .view = &w->view, .remote = w->rtext[0] ? &w->remote : NULL,
         .peers = w->peers, .n_peers = w->n, .handshake_grace_ms = 1500, .remeet_ms = 1000,
         .run_start_unix_ms = 1000, .elapsed_ms = w->elapsed_ms,
+        .dns_trouble = w->dns_trouble, .dns_reason = "DNS lookups failing for 5 of 5 peers",
     };
     CHECK(dec_decide(&in, &w->plan) == 0);
     return dec_verdict(&w->plan);
@@ -428,8 +431,88 @@ static void remote_ghost_of_me(void)
     world_free(&w);
 }
 
+/* Rule 12: with DNS failing, nothing is decided, not even a MEET. */
+static void dns_trouble_decides_nothing(void)
+{
+    world_t w;
+    world_init(&w, 0, 0);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "myself,master", NULL, 0, NULL);
+    resolve(&w, 0, 1, "198.18.0.11", -1);
+    w.dns_trouble = 1;
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT && w.plan.n == 1);
+    CHECK_CONTAINS(v->reason, "DNS lookups failing");
+    w.dns_trouble = 0;
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_MEET) == 1 && count(&w, ACT_SET_EPOCH) == 1);
+    world_free(&w);
+}
+
+/* The largest cluster the config allows (1000 pods), a fresh pod 0 whose peers' views hold 300 old
+ * ids of its own: every MEET and every FORGET is planned (the old fixed table of 1100 actions
+ * silently dropped the rest), and the decision stays linear (index, not string search). */
+static void largest_cluster(void)
+{
+    cfg_t cfg;
+    char err[512];
+    cfg_defaults(&cfg);
+    snprintf(cfg.name, sizeof cfg.name, "redis");
+    cfg.shards = 500;
+    cfg.replicas = 1;
+    CHECK(cfg_finalize(&cfg, "t", err, sizeof err) == 0);
+    size_t n = topo_count(&cfg);
+    CHECK(n == CFG_MAX_PODS);
+    topo_pod_t *pods = calloc(n, sizeof *pods);
+    dec_peer_t *peers = calloc(n, sizeof *peers);
+    char *rtext = calloc(300, 200);
+    for (size_t k = 0; k < n; k++) topo_pod(&cfg, k, &pods[k]);
+    for (size_t k = 1; k < n; k++) {
+        dec_peer_t *p = &peers[k - 1];
+        p->name = pods[k].name;
+        p->fqdn = pods[k].fqdn;
+        p->shard = pods[k].shard;
+        p->ordinal = pods[k].ordinal;
+        p->resolved = 1;
+        snprintf(p->ip, sizeof p->ip, "198.18.%zu.%zu", 1 + k / 250, k % 250);
+        p->since_meet_ms = -1;
+    }
+    size_t len = 0;
+    for (int g = 0; g < 300; g++)
+        len += (size_t)snprintf(rtext + len, 300 * 200 - len, "%040x :0@0,%s master,fail - 0 0 1 connected\n", g + 1,
+                                pods[0].fqdn);
+    const char *me = "ffffffffffffffffffffffffffffffffffffffff :0@0 myself,master - 0 0 0 connected\n";
+    cv_view_t view, remote;
+    CHECK(cv_parse(me, strlen(me), &view, err, sizeof err) == 0);
+    CHECK(cv_parse(rtext, len, &remote, err, sizeof err) == 0 && remote.n == 300);
+    dec_input_t in = {
+        .shards = 500, .replicas = 1, .my_shard = 0, .my_ordinal = 0, .my_fqdn = pods[0].fqdn, .view = &view,
+        .remote = &remote, .peers = peers, .n_peers = n - 1, .handshake_grace_ms = 1500, .remeet_ms = 1000,
+        .run_start_unix_ms = 1000, .elapsed_ms = 0,
+    };
+    dec_plan_t plan;
+    CHECK(dec_decide(&in, &plan) == 0);
+    int meets = 0, forgets = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+        meets += plan.actions[i].kind == ACT_MEET;
+        forgets += plan.actions[i].kind == ACT_FORGET;
+    }
+    CHECK(meets == (int)n - 1);
+    CHECK(forgets == 300);
+    CHECK(dec_verdict(&plan)->kind == ACT_WAIT);
+    char sum[64];
+    dec_plan_summary(&in, &plan, sum, sizeof sum); /* a short buffer cuts, never overruns */
+    CHECK(strncmp(sum, "set-epoch 1; meet redis-shard0-1", 32) == 0);
+    dec_plan_free(&plan);
+    cv_free(&view);
+    cv_free(&remote);
+    free(rtext);
+    free(peers);
+    free(pods);
+}
+
 int main(void)
 {
+    dns_trouble_decides_nothing();
+    largest_cluster();
     remote_ghost_of_me();
     restarted_master_hears_peers_first();
     ghosts();
