@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "status.h"
+
 #define MAX_FIELDS 16
 #define MAX_NODES 4096
 
@@ -212,7 +214,7 @@ int cv_parse(const char *text, size_t len, cv_view_t *view, char *err, size_t er
             if (!nn) { snprintf(err, errlen, "out of memory"); cv_free(view); return -1; }
             view->nodes = nn;
         }
-        char why[160];
+        char why[RCI_ERR_LEN];
         if (parse_line(text + s, e - s, &view->nodes[view->n], why, sizeof why) != 0) {
             free_node(&view->nodes[view->n]);
             snprintf(err, errlen, "line %d: %s", lineno, why);

@@ -84,7 +84,7 @@ int fan_command(fan_target_t *t, size_t n, const rc_auth_t *auth, int argc, cons
         }
         int r = poll(pfd, np, (int)(left < FAN_POLL_SLICE_MS ? left : FAN_POLL_SLICE_MS));
         if (r < 0 && errno != EINTR) {
-            char why[64];
+            char why[RCI_ERR_LEN];
             snprintf(why, sizeof why, "poll: %s", strerror(errno));
             for (size_t s = 0; s < window; s++) {
                 if (!busy[s]) continue;

@@ -12,7 +12,7 @@ static int busy_but_alive(const char *msg)
 
 int probe_run(const cfg_t *cfg, const rc_auth_t *auth, probe_kind_t kind, FILE *out)
 {
-    char err[512];
+    char err[RCI_ERR_LEN];
     rc_conn_t rc = { 0 };
     /* A probe has its own timeout (timeoutSeconds, 1 s by default): stay well inside it. */
     int ms = cfg->connect_timeout_ms < 800 ? cfg->connect_timeout_ms : 800;

@@ -303,7 +303,7 @@ static void op_run(rc_op_t *op, int64_t deadline)
         struct pollfd p = { .fd = op->conn.fd, .events = op->want };
         int n = poll(&p, 1, (int)left);
         if (n < 0 && errno != EINTR) {
-            char why[128];
+            char why[RCI_ERR_LEN];
             snprintf(why, sizeof why, "poll: %s", strerror(errno));
             rc_op_abort(op, why);
             return;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "status.h"
+
 
 struct tls_ctx {
     SSL_CTX *ssl_ctx;
@@ -46,7 +48,7 @@ int tls_ctx_load(tls_ctx_t **out, const char *ca_file, const char *cert_file, co
                  size_t errlen)
 {
     *out = NULL;
-    char why[160];
+    char why[RCI_ERR_LEN];
     if (check_readable("tls.ca_file", ca_file, err, errlen) != 0 ||
         check_readable("tls.cert_file", cert_file, err, errlen) != 0 ||
         check_readable("tls.key_file", key_file, err, errlen) != 0)
@@ -112,7 +114,7 @@ tls_conn_t *tls_conn_new(tls_ctx_t *ctx, int fd, char *err, size_t errlen)
     }
     c->fd = fd;
     c->ssl = SSL_new(ctx->ssl_ctx);
-    char why[160];
+    char why[RCI_ERR_LEN];
     if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
         snprintf(err, errlen, "TLS: cannot set up the connection: %s", ssl_reason(why, sizeof why));
         tls_free(c);
@@ -127,7 +129,7 @@ tls_conn_t *tls_conn_new(tls_ctx_t *ctx, int fd, char *err, size_t errlen)
 static int ssl_want(tls_conn_t *c, int r, short *want, const char *what, char *err, size_t errlen)
 {
     int saved_errno = errno;
-    char why[160];
+    char why[RCI_ERR_LEN];
     switch (SSL_get_error(c->ssl, r)) {
     case SSL_ERROR_WANT_READ: *want = POLLIN; return 0;
     case SSL_ERROR_WANT_WRITE: *want = POLLOUT; return 0;

@@ -38,9 +38,16 @@ sim dns-stop
 if sim exec $b -- timeout 3 getent hosts "$a.redis-headless.default.svc.cluster.local" >/dev/null; then echo "resolved without DNS"; exit 1; fi
 sim dns-start
 [ "$(resolve $a)" = "$ipa2" ]
-step "down leaves no namespace, bridge or process behind"
-pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done; cat "$SIM_STATE/dns/pid")
+step "down leaves no namespace, bridge or process behind, and signals only its own processes"
+pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done | awk '{ print $1 }'; awk '{ print $1 }' "$SIM_STATE/dns/pid")
+# A stale pid file whose pid now belongs to another process (here: one this test started) must
+# not make down kill it: the recorded start time does not match.
+sleep 60 &
+stranger=$!
+echo "$stranger 1" >"$SIM_STATE/pods/$a/kubelet.pid"
 sim down
+kill -0 $stranger 2>/dev/null || { echo "down killed a process that was not the simulation's (pid $stranger)"; exit 1; }
+kill $stranger; wait $stranger 2>/dev/null || true
 [ "$(ip netns list | sort)" = "$before" ] || { echo "namespaces left: $(ip netns list)"; exit 1; }
 if ip link show "psbr$SIM_NET" >/dev/null 2>&1; then echo "bridge left"; exit 1; fi
 # A zombie holds nothing; here pid 1 may take a while to reap the orphans it inherited.
@@ -49,4 +56,9 @@ for p in $pids; do
     if [ -n "$st" ] && [ "$st" != Z ]; then echo "process $p left: $(ps -o pid,stat,cmd -p "$p" | tail -n1)"; exit 1; fi
 done
 sim down # twice is harmless
+step "down refuses a directory that holds no simulation"
+notsim=$(mktemp -d); echo keep >"$notsim/precious"
+if "$PODSIM" --state "$notsim" down 2>/dev/null; then echo "down accepted a directory with no simulation"; rm -rf "$notsim"; exit 1; fi
+[ -f "$notsim/precious" ] || { echo "down removed a directory that was not a simulation's"; exit 1; }
+rm -rf "$notsim"
 echo PASS
