@@ -43,9 +43,10 @@ compare redis-shard1-1 "replica, new IP"
 # A master is down past the node timeout: its replica takes over; it comes back holding stale slots.
 sim restart redis-shard2-0 --down-for 8 --hold
 compare redis-shard2-0 "failed-over master"
-# Rule 9: it heard its peers before deciding, so it saw the newer master and waited to be demoted.
-grep -q "took over this node's slots" "$SIM_STATE/run-redis-shard2-0.log" ||
-    fail "the failed-over master did not wait for its demotion (it decided on its stale nodes.conf)"
+# Rules 8 and 9: it heard its peers before deciding, so it finished as the new master's replica
+# (Redis demoted it while it waited), never as "a master owning its slots" from its stale nodes.conf.
+grep 'done:' "$SIM_STATE/run-redis-shard2-0.log" | grep -q 'replicates' ||
+    fail "the failed-over master finished as: $(grep 'done:' "$SIM_STATE/run-redis-shard2-0.log")"
 
 # A master's PVC is wiped while its replica took over: plan must show what run does: forget the old
 # id everywhere and replicate the new master (the old plan said "claim slots").

@@ -54,7 +54,7 @@ acl)
     # The default user is off: the right password without a user name is refused.
     if timeout 5 redis-cli -h "$ip0" -p 6379 set k v 2>&1 | grep -q '^OK'; then fail "the default user was accepted"; fi
     grep -q '^requirepass' "$SIM_STATE/pods/redis-shard0-0/pvc/redis.conf" && fail "requirepass written although auth.user is set"
-    grep -qx 'masteruser replicator' "$SIM_STATE/pods/redis-shard0-1/pvc/redis.conf" || fail "no masteruser"
+    grep -qx 'masteruser "replicator"' "$SIM_STATE/pods/redis-shard0-1/pvc/redis.conf" || fail "no masteruser"
     # Replicas can only have synced as 'replicator': the default user is off.
     [ "$(rcli redis-shard0-1 info replication | awk -F: '/^master_link_status/ { print $2 }')" = up ] || fail "replica link down" ;;
 esac
