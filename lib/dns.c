@@ -88,7 +88,9 @@ int dns_resolve_all(const char *const *names, size_t n, dns_result_t *out, const
         struct pollfd pfd[ARES_GETSOCK_MAXNUM];
         nfds_t np = 0;
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-            short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+            /* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31: compute it unsigned. */
+            unsigned b = (unsigned)bits;
+            short ev = (short)(((b & (1u << i)) ? POLLIN : 0) | ((b & (1u << (i + ARES_GETSOCK_MAXNUM))) ? POLLOUT : 0));
             if (!ev) continue;
             pfd[np].fd = socks[i];
             pfd[np].events = ev;
