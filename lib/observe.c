@@ -3,11 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "fanout.h"
 #include "log.h"
 
-void obs_input(const obs_t *o, dec_input_t *in)
+/* The input; the peers' views only with use_remote (run reads them only before a role). */
+static void fill_input(const obs_t *o, dec_input_t *in, int use_remote)
 {
     memset(in, 0, sizeof *in);
     in->shards = o->cfg->shards;
@@ -16,7 +15,7 @@ void obs_input(const obs_t *o, dec_input_t *in)
     in->my_ordinal = o->peers->me.ordinal;
     in->my_fqdn = o->peers->me.fqdn;
     in->view = &o->local;
-    in->remote = o->peers_read && o->remote.n ? &o->remote : NULL;
+    in->remote = use_remote && o->peers_read && o->remote.n ? &o->remote : NULL;
     in->peers = o->peers->peers;
     in->n_peers = o->peers->n;
     in->handshake_grace_ms = o->cfg->handshake_grace_ms;
@@ -27,31 +26,26 @@ void obs_input(const obs_t *o, dec_input_t *in)
     in->dns_reason = o->dns_reason;
 }
 
+void obs_input(const obs_t *o, dec_input_t *in)
+{
+    fill_input(o, in, 1);
+}
+
 int obs_read_peers(obs_t *o, char *err, size_t errlen)
 {
     if (o->peers_read) return 0;
     peers_t *p = o->peers;
-    fan_target_t *t = calloc(p->n ? p->n : 1, sizeof *t);
-    size_t *of = calloc(p->n ? p->n : 1, sizeof *of);
     o->answered = calloc(p->n ? p->n : 1, sizeof *o->answered);
-    if (!t || !of || !o->answered) {
-        free(t); free(of);
+    if (!o->answered) {
         snprintf(err, errlen, "out of memory reading the peers' views");
         return -1;
     }
-    size_t m = 0;
-    for (size_t k = 0; k < p->n; k++) {
-        if (!p->peers[k].resolved) continue;
-        t[m].ip = p->peers[k].ip;
-        t[m].port = o->cfg->port;
-        of[m++] = k;
-    }
+    fan_target_t *t;
+    size_t *of;
     const char *argv[] = { "CLUSTER", "NODES" };
-    /* A peer without a client port (initializing, or down) must not hold the round: one short
-     * deadline for all of them. */
-    int64_t dl = clock_now_ms() + peers_round_ms(o->cfg);
-    if (dl > o->deadline) dl = o->deadline;
-    fan_command(t, m, o->auth, 2, argv, dl, o->interrupted);
+    int fm = peers_fan(p, o->cfg, o->auth, 2, argv, o->deadline, o->interrupted, &t, &of, err, errlen);
+    if (fm < 0) return -1;
+    size_t m = (size_t)fm;
     int refused = 0;
     const char *refusal = NULL;
     for (size_t i = 0; i < m; i++) {
@@ -86,9 +80,7 @@ int obs_read_peers(obs_t *o, char *err, size_t errlen)
         cv_free(&pv);
     }
     if (refused) LOG_W("cannot read the views of %d peer(s): %s", refused, refusal);
-    fan_free(t, m);
-    free(t);
-    free(of);
+    peers_fan_free(t, of, m);
     o->peers_read = 1;
     LOG_D("the peers' views hold %zu nodes this node's view does not", o->remote.n);
     return 0;
@@ -97,12 +89,9 @@ int obs_read_peers(obs_t *o, char *err, size_t errlen)
 int obs_decide(obs_t *o, dec_plan_t *plan, char *err, size_t errlen)
 {
     dec_input_t in;
-    int had_peers = o->peers_read;
     /* The decision that run takes uses the peers' views only when it is about to take or confirm a
      * role; a plan that read them already for display must decide the same way. */
-    o->peers_read = 0;
-    obs_input(o, &in);
-    o->peers_read = had_peers;
+    fill_input(o, &in, 0);
     if (dec_decide(&in, plan) != 0) goto oom;
     if (!dec_takes_role(plan)) return 0;
     if (obs_read_peers(o, err, errlen) != 0) return -1;

@@ -149,7 +149,35 @@ size_t peers_resolved_count(const peers_t *p)
     return c;
 }
 
-int peers_round_ms(const cfg_t *cfg)
+int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int argc, const char **argv, int64_t deadline,
+              volatile sig_atomic_t *interrupted, fan_target_t **out, size_t **peer_of, char *err, size_t errlen)
 {
-    return cfg->connect_timeout_ms;
+    fan_target_t *t = calloc(p->n ? p->n : 1, sizeof *t);
+    size_t *of = calloc(p->n ? p->n : 1, sizeof *of);
+    if (!t || !of) {
+        free(t);
+        free(of);
+        snprintf(err, errlen, "out of memory for a round to %zu peers", p->n);
+        return -1;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < p->n; k++) {
+        if (!p->peers[k].resolved) continue;
+        t[m].ip = p->peers[k].ip;
+        t[m].port = cfg->port;
+        of[m++] = k;
+    }
+    int64_t dl = clock_now_ms() + cfg->connect_timeout_ms;
+    if (dl > deadline) dl = deadline;
+    fan_command(t, m, auth, argc, argv, dl, interrupted);
+    *out = t;
+    *peer_of = of;
+    return (int)m;
+}
+
+void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m)
+{
+    fan_free(t, m);
+    free(t);
+    free(peer_of);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "decide.h"
+#include "fanout.h"
 #include "identity.h"
 #include "rclient.h"
 #include "topology.h"
@@ -39,8 +40,12 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
 void peers_update_meet_ages(peers_t *p, int64_t now);
 void peers_note_meet(peers_t *p, size_t k, int64_t now);
 size_t peers_resolved_count(const peers_t *p);
-/* The bound of one round of requests to the peers (all at once, lib/fanout): timeouts.connect_ms.
- * A peer without a client port (initializing, or down) costs at most that, once per round. */
-int peers_round_ms(const cfg_t *cfg);
+/* One command to every resolved peer at once (lib/fanout), bounded by timeouts.connect_ms and by
+ * deadline: a peer without a client port (initializing, or down) costs at most that, once per
+ * round. Returns the number of targets in *out (owned: peers_fan_free), each with its peer index
+ * in peer_of (owned too), or -1 with err when out of memory. */
+int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int argc, const char **argv, int64_t deadline,
+              volatile sig_atomic_t *interrupted, fan_target_t **out, size_t **peer_of, char *err, size_t errlen);
+void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m);
 
 #endif

@@ -1,7 +1,6 @@
 #include "runner.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,7 +9,6 @@
 #include "clock.h"
 #include "cview.h"
 #include "decide.h"
-#include "fanout.h"
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
@@ -59,20 +57,14 @@ static void forget_everywhere(run_t *r, const char *id, volatile sig_atomic_t *i
 {
     char err[RCI_ERR_LEN];
     const char *argv[] = { "CLUSTER", "FORGET", id };
-    size_t n = r->peers.n, m = 0;
-    fan_target_t *t = calloc(n ? n : 1, sizeof *t);
-    if (!t) {
-        LOG_W("forget %s: out of memory", id);
+    fan_target_t *t;
+    size_t *of;
+    int fm = peers_fan(&r->peers, r->cfg, r->auth, 3, argv, r->deadline, interrupted, &t, &of, err, sizeof err);
+    if (fm < 0) {
+        LOG_W("forget %s: %s", id, err);
         return;
     }
-    for (size_t k = 0; k < n; k++) {
-        if (!r->peers.peers[k].resolved) continue;
-        t[m].ip = r->peers.peers[k].ip;
-        t[m++].port = r->cfg->port;
-    }
-    int64_t dl = clock_now_ms() + peers_round_ms(r->cfg);
-    if (dl > r->deadline) dl = r->deadline;
-    fan_command(t, m, r->auth, 3, argv, dl, interrupted);
+    size_t m = (size_t)fm;
     int told = 0, refused = 0;
     for (size_t i = 0; i < m; i++) {
         if (t[i].result == RC_AUTH_FAILED || t[i].result == RC_TLS_FAILED) {
@@ -85,8 +77,7 @@ static void forget_everywhere(run_t *r, const char *id, volatile sig_atomic_t *i
             LOG_D("forget on %s: %s", t[i].ip, t[i].reply->str);
         }
     }
-    fan_free(t, m);
-    free(t);
+    peers_fan_free(t, of, m);
     if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0 && !strstr(err, "nknown node"))
         LOG_W("forget on this node: %s", err);
     LOG_I("forgot %s on %d of %zu peers and here", id, told, m);
