@@ -120,9 +120,33 @@ static int add_range(cv_node_t *node, int first, int last)
     return 0;
 }
 
+/* "[1234->-<id>]" or "[1234-<-<id>]": a slot being moved, not ownership. */
+static int parse_open_tok(tok_t t, cv_node_t *node)
+{
+    if (t.n < 2 || t.p[t.n - 1] != ']') return -1;
+    const char *p = t.p + 1, *end = t.p + t.n - 1;
+    const char *arrow = NULL;
+    for (const char *q = p; q + 3 <= end; q++)
+        if (q[0] == '-' && (q[1] == '>' || q[1] == '<') && q[2] == '-') { arrow = q; break; }
+    long slot;
+    if (!arrow || parse_int(p, (size_t)(arrow - p), 0, 16383, &slot) != 0) return -1;
+    const char *id = arrow + 3;
+    if (!is_hex_id(id, (size_t)(end - id))) return -1;
+    if (node->n_open >= 16384) return -1;
+    cv_open_t *o = realloc(node->open, (node->n_open + 1) * sizeof *o);
+    if (!o) return -1;
+    node->open = o;
+    o[node->n_open].slot = (int)slot;
+    o[node->n_open].importing = arrow[1] == '<';
+    memcpy(o[node->n_open].peer, id, CV_ID_LEN);
+    o[node->n_open].peer[CV_ID_LEN] = '\0';
+    node->n_open++;
+    return 0;
+}
+
 static int parse_slot_tok(tok_t t, cv_node_t *node)
 {
-    if (t.n > 0 && t.p[0] == '[') return 0; /* migrating/importing marker: not ownership */
+    if (t.n > 0 && t.p[0] == '[') return parse_open_tok(t, node);
     const char *dash = memchr(t.p, '-', t.n);
     long a, b;
     if (dash) {
@@ -180,6 +204,8 @@ static void free_node(cv_node_t *n)
 {
     free(n->ranges);
     n->ranges = NULL;
+    free(n->open);
+    n->open = NULL;
 }
 
 int cv_parse(const char *text, size_t len, cv_view_t *view, char *err, size_t errlen)
@@ -287,6 +313,12 @@ int cv_add_copy(cv_view_t *view, const cv_node_t *node, unsigned clear_flags)
         c->ranges = malloc(node->n_ranges * sizeof *c->ranges);
         if (!c->ranges) return -1;
         memcpy(c->ranges, node->ranges, node->n_ranges * sizeof *c->ranges);
+    }
+    c->open = NULL;
+    if (node->n_open) {
+        c->open = malloc(node->n_open * sizeof *c->open);
+        if (!c->open) { free(c->ranges); return -1; }
+        memcpy(c->open, node->open, node->n_open * sizeof *c->open);
     }
     view->n++;
     return 0;

@@ -21,6 +21,14 @@ enum {
 
 typedef struct { int first, last; } cv_range_t;
 
+/* A slot in the middle of a move, as its node's own CLUSTER NODES line shows it: [s->-id] the
+ * node migrates slot s to id; [s-<-id] it imports slot s from id. Only the "myself" line has them. */
+typedef struct {
+    int slot;
+    int importing;                 /* 1: importing from peer; 0: migrating to peer */
+    char peer[CV_ID_LEN + 1];
+} cv_open_t;
+
 typedef struct {
     char id[CV_ID_LEN + 1];
     char ip[64];          /* empty when unknown */
@@ -34,6 +42,8 @@ typedef struct {
     cv_range_t *ranges;   /* owned slots */
     size_t n_ranges;
     int n_slots;
+    cv_open_t *open;      /* slots being moved (owned array) */
+    size_t n_open;
 } cv_node_t;
 
 typedef struct {

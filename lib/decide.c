@@ -156,18 +156,37 @@ static int ctx_build(ctx_t *c, const dec_input_t *in)
 /* The live master of shard s other than me: a master that owns slots, announced as a pod of s.
  * With two candidates (a failover the view has not settled yet) the higher config epoch wins,
  * as it does in Redis. */
+/* Every slot is served by a live master in our view: the cluster is formed. */
+static int all_slots_served(const cv_view_t *v)
+{
+    int served = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const cv_node_t *n = &v->nodes[i];
+        if ((n->flags & CV_MASTER) && !(n->flags & (CV_FAIL | CV_PFAIL | CV_HANDSHAKE | CV_NOADDR))) served += n->n_slots;
+    }
+    return served == 16384;
+}
+
+/* The live master of shard s: the one owning slots with the newest epoch. In a formed cluster, a
+ * new shard's master owns no slots until `rebalance` moves them: its pod 0, if a live master,
+ * then is the shard's master too. */
 static const cv_node_t *shard_master(const ctx_t *c, int s)
 {
     const dec_input_t *in = c->in;
-    const cv_node_t *best = NULL;
+    const cv_node_t *best = NULL, *empty0 = NULL;
     for (size_t i = 0; i < in->view->n; i++) {
         const cv_node_t *n = &in->view->nodes[i];
-        if ((n->flags & CV_MYSELF) || !(n->flags & CV_MASTER) || n->n_slots == 0) continue;
+        if ((n->flags & CV_MYSELF) || !(n->flags & CV_MASTER)) continue;
         if (n->flags & (CV_FAIL | CV_HANDSHAKE | CV_NOADDR)) continue;
         int k = c->local_pod[i];
         if (k < 0 || in->peers[k].shard != s) continue;
+        if (n->n_slots == 0) {
+            if (in->peers[k].ordinal == 0 && !(n->flags & CV_PFAIL)) empty0 = n;
+            continue;
+        }
         if (!best || n->config_epoch > best->config_epoch) best = n;
     }
+    if (!best && empty0 && all_slots_served(in->view)) return empty0;
     return best;
 }
 
@@ -376,6 +395,23 @@ static int decide(const ctx_t *c, dec_plan_t *plan)
     snprintf(plan->role, sizeof plan->role, "master of slots %s", range);
     int orphans = 0;
     size_t n_local = in->view->n, n_remote = in->remote ? in->remote->n : 0;
+    /* A new shard of a formed cluster (scaled out): every slot, this shard's range too, is served
+     * by live masters of the other shards. It joins as a master without slots; `rebalance` moves
+     * its share to it, keys and all. Claiming would take slots, and their keys, from a live owner. */
+    if (all_slots_served(in->view)) {
+        int others_only = 1;
+        for (size_t i = 0; i < n_local; i++) {
+            const cv_node_t *n = &in->view->nodes[i];
+            if ((n->flags & CV_MYSELF) || !cv_owns_any(n, first, last)) continue;
+            int k = c->local_pod[i];
+            if (k < 0 || in->peers[k].shard == in->my_shard) others_only = 0;
+        }
+        if (others_only) {
+            snprintf(plan->role, sizeof plan->role, "master without slots (a new shard)");
+            return verdict(plan, ACT_DONE, "every slot is served by the other shards' masters: this new shard's master "
+                           "joins empty; 'redis-cluster-init rebalance' moves its share of slots to it");
+        }
+    }
     for (size_t i = 0; i < n_local + n_remote; i++) {
         const cv_node_t *n = i < n_local ? &in->view->nodes[i] : &in->remote->nodes[i - n_local];
         if ((n->flags & CV_MYSELF) || !cv_owns_any(n, first, last)) continue;

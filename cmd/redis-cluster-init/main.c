@@ -13,6 +13,7 @@
 #include "install.h"
 #include "log.h"
 #include "probe.h"
+#include "reshard.h"
 #include "runner.h"
 #include "tls.h"
 #include "status.h"
@@ -38,6 +39,8 @@ static const char USAGE[] =
     "  status     this pod's and the cluster's state as the local node sees it (--json)\n"
     "  config     print the effective configuration (defaults, file, env, flags)\n"
     "  probe ready|alive  the main container's readiness / liveness check (exec probe)\n"
+    "  rebalance  move slots (with their keys, online) so that the config's shards each hold an\n"
+    "             even share; finishes moves left half-done (--dry-run: print the plan only)\n"
     "  install DIR  copy this binary into DIR (an emptyDir shared with another container)\n"
     "  version    print the version\n"
     "  help       this text\n"
@@ -62,6 +65,13 @@ static const struct { const char *cmd, *help; } CMD_HELP[] = {
                "The main container's exec probes. alive: the local redis-server answers PING (busy\n"
                "loading counts as alive). ready: it answers and cluster_state is ok. Connects to\n"
                "127.0.0.1:<port> with the config's password, ACL user and TLS. Exit 0 or 1, one line.\n" },
+    { "rebalance", "usage: redis-cluster-init [global flags] rebalance [--dry-run]\n"
+                   "Run in any pod of the cluster after changing `shards` in the config (scale out or in).\n"
+                   "Reads the cluster from the local redis-server, finishes any slot left importing or\n"
+                   "migrating, plans the moves (a new shard gets its share from the others; a removed\n"
+                   "shard gives all its slots away) and moves each slot by SETSLOT IMPORTING/MIGRATING,\n"
+                   "MIGRATE and SETSLOT NODE. Clients keep working (ASK/MOVED). Safe to run again after an\n"
+                   "interruption. --dry-run prints the plan and changes nothing.\n" },
     { "install", "usage: redis-cluster-init install DIR\n"
                  "Copy this binary to DIR/redis-cluster-init (mode 0755), for the copy-into-volume layout.\n" },
     { "version", "usage: redis-cluster-init version\n" },
@@ -163,11 +173,12 @@ int main(int argc, char **argv)
     log_format_t early;
     if (fl.log_format && log_parse_format(fl.log_format, &early) == 0) log_setup(early, LOG_INFO, getenv("POD_NAME"));
     const char *cmd = argv[i++];
-    int want_help = 0, json = 0;
+    int want_help = 0, json = 0, dry_run = 0;
     const char *operand = NULL;
     for (int j = i; j < argc; j++) {
         if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) want_help = 1;
         else if (strcmp(argv[j], "--json") == 0 && (strcmp(cmd, "status") == 0 || strcmp(cmd, "plan") == 0)) json = 1;
+        else if (strcmp(argv[j], "--dry-run") == 0 && strcmp(cmd, "rebalance") == 0) dry_run = 1;
         else if (!operand && argv[j][0] != '-' && (strcmp(cmd, "install") == 0 || strcmp(cmd, "probe") == 0))
             operand = argv[j];
         else return usage_error("unexpected argument '%s'", argv[j]);
@@ -179,7 +190,7 @@ int main(int argc, char **argv)
         return install_self(operand);
     }
     if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config") &&
-        strcmp(cmd, "probe"))
+        strcmp(cmd, "probe") && strcmp(cmd, "rebalance"))
         return usage_error("unknown command '%s'", cmd);
     probe_kind_t probe = PROBE_READY;
     if (strcmp(cmd, "probe") == 0) {
@@ -194,7 +205,7 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) != 0) { perror("redis-cluster-init: sigaction(SIGPIPE)"); return RCI_ERR_RUNTIME; }
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0 || strcmp(cmd, "rebalance") == 0) {
         sa.sa_handler = on_signal; /* no SA_RESTART: a blocking wait returns EINTR and sees the flag */
         if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
             perror("redis-cluster-init: sigaction");
@@ -205,10 +216,11 @@ int main(int argc, char **argv)
     cfg_t cfg;
     if (load_config(&fl, &cfg) != 0) return RCI_ERR_CONFIG;
     if (strcmp(cmd, "config") == 0) { cfg_print(&cfg, stdout); return RCI_OK; }
-    /* A probe needs no identity: the main container has no downward-API env. */
-    int is_probe = strcmp(cmd, "probe") == 0;
+    /* A probe needs no identity: the main container has no downward-API env. Nor does rebalance:
+     * it works on the whole cluster, from any pod or a Job. */
+    int is_probe = strcmp(cmd, "probe") == 0, is_rebalance = strcmp(cmd, "rebalance") == 0;
     ident_t id;
-    if (!is_probe && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
+    if (!is_probe && !is_rebalance && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
     rc_auth_t auth;
     char err[RCI_ERR_LEN];
     if (auth_load(&cfg, &auth, err, sizeof err) != 0) {
@@ -223,6 +235,10 @@ int main(int argc, char **argv)
     }
     int rc;
     if (is_probe) rc = probe_run(&cfg, &auth, probe, stdout);
+    else if (is_rebalance) {
+        rs_opts_t ro = { dry_run, 100, &g_interrupted };
+        rc = rs_rebalance(&cfg, &auth, &ro, stdout);
+    }
     else if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
     else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout, &g_interrupted);
     else rc = inspect_status(&cfg, &id, &auth, json, stdout);

@@ -74,6 +74,24 @@ int main(void)
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2,a=b master - 0 0 0 connected\n", "bad address");
 
     CHECK(cv_parse("", 0, &v, err, sizeof err) == 0 && v.n == 0);
+
+    /* Slots in the middle of a move: markers, not ownership (resharding resumes from them). */
+    static const char OPEN[] =
+        "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 198.18.0.10:6379@16379 myself,master - 0 0 1 connected 0-99 "
+        "[100->-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1] [5000-<-292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f]\n";
+    CHECK(cv_parse(OPEN, sizeof OPEN - 1, &v, err, sizeof err) == 0);
+    me = v.n == 1 ? &v.nodes[0] : NULL;
+    CHECK(me && me->n_slots == 100 && !cv_owns(me, 100) && !cv_owns(me, 5000));
+    CHECK(me && me->n_open == 2);
+    if (me && me->n_open == 2) {
+        CHECK(me->open[0].slot == 100 && !me->open[0].importing);
+        CHECK_STR(me->open[0].peer, "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1");
+        CHECK(me->open[1].slot == 5000 && me->open[1].importing);
+        CHECK_STR(me->open[1].peer, "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f");
+    }
+    cv_free(&v);
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 198.18.0.10:6379@16379 myself,master - 0 0 1 connected [100->-xyz]\n", "bad slot");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 198.18.0.10:6379@16379 myself,master - 0 0 1 connected [99999->-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1]\n", "bad slot");
     cv_free(&v);
     bad("abc 1.2.3.4:1@2 master - 0 0 0 connected\n", "bad node id");
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master\n", "expected at least 8 fields");

@@ -1,0 +1,291 @@
+#include "reshard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "balance.h"
+#include "clock.h"
+#include "cview.h"
+#include "identity.h"
+#include "log.h"
+#include "migrate.h"
+#include "status.h"
+
+/* MIGRATE of one batch may take a while on a loaded server; our read waits a little longer. */
+#define RS_MIGRATE_TIMEOUT_MS 10000
+
+typedef struct {
+    cv_view_t view;          /* from the local node */
+    bal_master_t *masters;   /* the view's masters, in view order */
+    const cv_node_t **mnode; /* the view's node of each master */
+    rc_conn_t *conn;         /* one connection per master */
+    size_t n;
+    int owner[BAL_SLOTS];
+} rs_state_t;
+
+static void state_free(rs_state_t *st)
+{
+    for (size_t i = 0; i < st->n; i++) rc_close(&st->conn[i]);
+    free(st->conn);
+    free(st->masters);
+    free(st->mnode);
+    cv_free(&st->view);
+    memset(st, 0, sizeof *st);
+}
+
+/* The pod a node announces (hostname: the pod's FQDN or name) -> its shard and ordinal. */
+static int pod_of(const cfg_t *cfg, const cv_node_t *n, int *shard, int *ordinal)
+{
+    char pod[256];
+    size_t k = strcspn(n->hostname, ".");
+    *shard = *ordinal = -1;
+    if (k == 0 || k >= sizeof pod) return -1;
+    memcpy(pod, n->hostname, k);
+    pod[k] = '\0';
+    char e[128];
+    return ident_parse_pod_name(cfg->name, pod, shard, ordinal, e, sizeof e);
+}
+
+static int shard_of(const cfg_t *cfg, const cv_node_t *n)
+{
+    int shard, ord;
+    return pod_of(cfg, n, &shard, &ord) == 0 ? shard : -1;
+}
+
+/* A node of a pod the config no longer has (a removed shard, or a replica ordinal above the
+ * replica count) that owns no slots: nothing to move from it. */
+static int outside(const cfg_t *cfg, const cv_node_t *n)
+{
+    int shard, ord;
+    if (pod_of(cfg, n, &shard, &ord) != 0) return 0;
+    return (shard >= cfg->shards || ord > cfg->replicas) && n->n_slots == 0;
+}
+
+/* ... and is down: its pod was deleted after scaling in. */
+static int retired(const cfg_t *cfg, const cv_node_t *n)
+{
+    return outside(cfg, n) && cv_is_down(n);
+}
+
+/* Read the cluster from the local node, connect to every master, refuse a cluster that is not
+ * whole (a master failing or unreachable). */
+static int observe(const cfg_t *cfg, const rc_auth_t *auth, rs_state_t *st, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    rc_conn_t local = { 0 };
+    if (rc_connect_tcp(&local, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, err, errlen) != 0) return -1;
+    int rc = rc_cluster_nodes(&local, &st->view, err, errlen);
+    rc_close(&local);
+    if (rc != 0) return -1;
+    st->masters = calloc(st->view.n ? st->view.n : 1, sizeof *st->masters);
+    st->mnode = calloc(st->view.n ? st->view.n : 1, sizeof *st->mnode);
+    st->conn = calloc(st->view.n ? st->view.n : 1, sizeof *st->conn);
+    if (!st->masters || !st->mnode || !st->conn) { snprintf(err, errlen, "out of memory"); return -1; }
+    for (int s = 0; s < BAL_SLOTS; s++) st->owner[s] = -1;
+    for (size_t i = 0; i < st->view.n; i++) {
+        const cv_node_t *n = &st->view.nodes[i];
+        if (!(n->flags & CV_MASTER) || outside(cfg, n)) continue;
+        if (cv_is_down(n)) {
+            snprintf(err, errlen, "master %.12s (%s) is failing or unreachable: the cluster must be whole to move slots",
+                     n->id, n->hostname[0] ? n->hostname : n->ip);
+            return -1;
+        }
+        size_t m = st->n++;
+        memcpy(st->masters[m].id, n->id, sizeof st->masters[m].id);
+        st->masters[m].shard = shard_of(cfg, n);
+        st->mnode[m] = n;
+        for (size_t r = 0; r < n->n_ranges; r++)
+            for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++) st->owner[s] = (int)m;
+        if (rc_connect_tcp(&st->conn[m], n->ip, n->port, auth, cfg->connect_timeout_ms, err, errlen) != 0) return -1;
+        st->conn[m].timeout_ms = RS_MIGRATE_TIMEOUT_MS + cfg->connect_timeout_ms;
+    }
+    return 0;
+}
+
+/* The pod name (the hostname up to its first dot), else the address. */
+static const char *label(const rs_state_t *st, size_t m)
+{
+    const cv_node_t *n = st->mnode[m];
+    return n->hostname[0] ? n->hostname : n->ip;
+}
+
+static mig_node_t mig_node(rs_state_t *st, size_t m)
+{
+    return (mig_node_t){ st->mnode[m]->id, st->mnode[m]->ip, st->mnode[m]->port, &st->conn[m] };
+}
+
+static int find_master(const rs_state_t *st, const char *id)
+{
+    for (size_t m = 0; m < st->n; m++)
+        if (strcmp(st->masters[m].id, id) == 0) return (int)m;
+    return -1;
+}
+
+/* Move one slot from master a to master b, telling every other master. */
+static int move(rs_state_t *st, int slot, size_t a, size_t b, const mig_opts_t *mo, long *keys, char *err,
+                size_t errlen)
+{
+    mig_node_t src = mig_node(st, a), dst = mig_node(st, b);
+    mig_node_t *others = malloc((st->n ? st->n : 1) * sizeof *others);
+    if (!others) { snprintf(err, errlen, "out of memory"); return -1; }
+    size_t no = 0;
+    for (size_t m = 0; m < st->n; m++) if (m != a && m != b) others[no++] = mig_node(st, m);
+    int rc = mig_move_slot(slot, &src, &dst, others, no, mo, keys, err, errlen);
+    free(others);
+    if (rc == 0) st->owner[slot] = (int)b;
+    return rc;
+}
+
+/* A slot some master shows importing or migrating: a move that was cut short. It is finished
+ * towards the importing side (the target the mover had chosen); the plan then starts from there. */
+static int finish_open(rs_state_t *st, const mig_opts_t *mo, FILE *out, int *finished, char *err, size_t errlen)
+{
+    *finished = 0;
+    for (size_t m = 0; m < st->n; m++) {
+        cv_view_t own;
+        if (rc_cluster_nodes(&st->conn[m], &own, err, errlen) != 0) return -1;
+        const cv_node_t *me = cv_myself(&own);
+        for (size_t k = 0; me && k < me->n_open; k++) {
+            const cv_open_t *op = &me->open[k];
+            int peer = find_master(st, op->peer);
+            int dst = op->importing ? (int)m : peer;
+            int src = st->owner[op->slot];
+            if (dst < 0 || src < 0) {
+                snprintf(err, errlen, "slot %d is half-moved between %.12s and %.12s, and one of them is not a live "
+                         "master: fix it by hand (redis-cli --cluster fix)", op->slot, st->masters[m].id, op->peer);
+                cv_free(&own);
+                return -1;
+            }
+            long keys = 0;
+            fprintf(out, "finishing the move of slot %d to %s, left half-done (a mover was stopped)\n", op->slot,
+                    label(st, (size_t)dst));
+            if (src == dst) { /* the target owns it already: only the marker is left */
+                mig_node_t d = mig_node(st, (size_t)dst), n = mig_node(st, m);
+                if (mig_set_owner(&d, op->slot, &d, err, errlen) != 0 || mig_set_owner(&n, op->slot, &d, err, errlen) != 0) {
+                    cv_free(&own);
+                    return -1;
+                }
+            } else if (move(st, op->slot, (size_t)src, (size_t)dst, mo, &keys, err, errlen) != 0) {
+                cv_free(&own);
+                return -1;
+            }
+            (*finished)++;
+        }
+        cv_free(&own);
+    }
+    return 0;
+}
+
+/* CLUSTER FORGET the retired nodes on every live node. Each node bans a forgotten id for 60 s,
+ * so all must forget within that time or gossip brings the id back: one pass, nodes in a row. */
+static int forget_retired(const cfg_t *cfg, const rc_auth_t *auth, const rs_state_t *st, int dry_run, FILE *out,
+                          char *err, size_t errlen)
+{
+    const cv_view_t *v = &st->view;
+    size_t n_gone = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (outside(cfg, &v->nodes[i]) && !cv_is_down(&v->nodes[i]))
+            fprintf(out, "%s (%.12s) is no longer in the config and holds no slots, but still answers: delete its pod "
+                    "(StatefulSet), then run rebalance again to forget it\n", v->nodes[i].hostname, v->nodes[i].id);
+        if (!retired(cfg, &v->nodes[i])) continue;
+        n_gone++;
+        fprintf(out, "%s %s (%.12s): its pod is gone and the config no longer has it\n",
+                dry_run ? "would forget" : "forgetting", v->nodes[i].hostname, v->nodes[i].id);
+    }
+    if (n_gone == 0 || dry_run) return 0;
+    for (size_t j = 0; j < v->n; j++) {
+        const cv_node_t *live = &v->nodes[j];
+        if (cv_is_down(live) || outside(cfg, live)) continue;
+        rc_conn_t c = { 0 };
+        if (rc_connect_tcp(&c, live->ip, live->port, auth, cfg->connect_timeout_ms, err, errlen) != 0) return -1;
+        for (size_t i = 0; i < v->n; i++) {
+            if (!retired(cfg, &v->nodes[i])) continue;
+            const char *argv[] = { "CLUSTER", "FORGET", v->nodes[i].id };
+            redisReply *r = NULL;
+            if (rc_command_any(&c, &r, err, errlen, 3, argv) != 0) { rc_close(&c); return -1; }
+            /* "Unknown node": it forgot already (a previous pass, or it never knew the node). */
+            if (r->type == REDIS_REPLY_ERROR && !strstr(r->str, "Unknown node")) {
+                snprintf(err, errlen, "%s: CLUSTER FORGET %.12s: %s", c.where, v->nodes[i].id, r->str);
+                freeReplyObject(r);
+                rc_close(&c);
+                return -1;
+            }
+            freeReplyObject(r);
+        }
+        rc_close(&c);
+    }
+    return 0;
+}
+
+int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FILE *out)
+{
+    char err[RCI_ERR_LEN];
+    int64_t start = clock_now_ms(), deadline = start + (int64_t)cfg->deadline_s * 1000;
+    rs_state_t st;
+    mig_opts_t mo = { auth, o->batch > 0 ? o->batch : 100, RS_MIGRATE_TIMEOUT_MS };
+    int status = RCI_ERR_RUNTIME;
+    if (observe(cfg, auth, &st, err, sizeof err) != 0) {
+        fprintf(out, "cannot rebalance: %s\n", err);
+        goto out;
+    }
+    fprintf(out, "cluster: %zu masters; config: %d shards\n", st.n, cfg->shards);
+    if (forget_retired(cfg, auth, &st, o->dry_run, out, err, sizeof err) != 0) {
+        fprintf(out, "cannot forget the removed pods' nodes: %s\n", err);
+        goto out;
+    }
+    if (!o->dry_run) {
+        int finished;
+        if (finish_open(&st, &mo, out, &finished, err, sizeof err) != 0) {
+            fprintf(out, "cannot finish a half-done move: %s\n", err);
+            goto out;
+        }
+    }
+    bal_plan_t plan;
+    if (bal_plan(st.masters, st.n, st.owner, cfg->shards, &plan, err, sizeof err) != 0) {
+        fprintf(out, "cannot plan: %s\n", err);
+        goto out;
+    }
+    if (plan.n == 0) fprintf(out, "balanced: every shard's master holds its share; nothing to move\n");
+    else fprintf(out, "plan: move %d slots in %zu ranges (the receiving master is each range's one actor)\n",
+                 plan.slots_moved, plan.n);
+    for (size_t k = 0; k < plan.n; k++) {
+        const bal_move_t *mv = &plan.moves[k];
+        fprintf(out, "  move %d-%d (%d slots) from %s to %s\n", mv->first, mv->last, mv->last - mv->first + 1,
+                label(&st, (size_t)mv->from), label(&st, (size_t)mv->to));
+    }
+    if (o->dry_run) { status = RCI_OK; bal_plan_free(&plan); goto out; }
+    long total_keys = 0;
+    int done = 0;
+    for (size_t k = 0; k < plan.n; k++) {
+        const bal_move_t *mv = &plan.moves[k];
+        for (int s = mv->first; s <= mv->last; s++) {
+            if (o->interrupted && *o->interrupted) { fprintf(out, "interrupted after %d slots; run again to go on\n", done); status = RCI_ERR_SIGNAL; goto plan_out; }
+            if (clock_left_ms(deadline) == 0) { fprintf(out, "deadline reached after %d of %d slots; run again to go on\n", done, plan.slots_moved); status = RCI_ERR_TIMEOUT; goto plan_out; }
+            long keys = 0;
+            if (move(&st, s, (size_t)mv->from, (size_t)mv->to, &mo, &keys, err, sizeof err) != 0) {
+                fprintf(out, "moving slot %d from %s to %s failed: %s\n", s, label(&st, (size_t)mv->from),
+                        label(&st, (size_t)mv->to), err);
+                goto plan_out;
+            }
+            total_keys += keys;
+            done++;
+        }
+        LOG_I("moved slots %d-%d to %s", mv->first, mv->last, label(&st, (size_t)mv->to));
+    }
+    double secs = (double)(clock_now_ms() - start) / 1000.0;
+    fprintf(out, "done: %d slots and %ld keys moved in %.1f s\n", done, total_keys, secs);
+    for (size_t m = 0; m < st.n; m++) {
+        if (st.masters[m].shard < cfg->shards) continue;
+        int held = 0;
+        for (int s = 0; s < BAL_SLOTS; s++) held += st.owner[s] == (int)m;
+        if (held == 0)
+            fprintf(out, "shard %d (%s) holds no slots now: its StatefulSet may be deleted\n", st.masters[m].shard,
+                    label(&st, m));
+    }
+    status = RCI_OK;
+plan_out:
+    bal_plan_free(&plan);
+out:
+    state_free(&st);
+    return status;
+}
