@@ -7,8 +7,10 @@
 #        scale.sh replicas 3x1 -> 3x2 -> 3x1: no failed node left in any view
 #        scale.sh killed   the mover SIGKILLed mid-move, then the source master killed mid-move:
 #                          the next rebalance finishes the half-moved slot; nothing lost
+#        scale.sh password | tls | acl   3x1 -> 4x1 with a password (MIGRATE with AUTH), TLS-only
+#                          ports (and a password), ACL users (MIGRATE with AUTH2)
 . "$(dirname "$0")/lib.sh"
-mode=${1:?usage: scale.sh out|out2|replicas|killed}
+mode=${1:?usage: scale.sh out|out2|replicas|killed|password|tls|acl}
 
 rebalance() { sim exec redis-shard0-0 -- "$RCI_BIN" rebalance; }
 
@@ -191,6 +193,21 @@ killed)
     cat "$SIM_STATE/r4.out"
     converge
     balanced 3
+    sim verify
+    ;;
+password | tls | acl)
+    flags=(--password); [ "$mode" = tls ] && flags+=(--tls); [ "$mode" = acl ] && flags+=(--acl)
+    sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 3 --replicas 1 --node-timeout 3000 "${flags[@]}"
+    REDISCLI_AUTH=$(cat "$SIM_STATE/secret/password"); export REDISCLI_AUTH
+    sim write 20000
+    step "3x1 -> 4x1 ($mode)"
+    sim scale --shards 4
+    writer_start
+    sleep 1
+    rebalance
+    writer_stop_and_check
+    converge
+    balanced 4
     sim verify
     ;;
 *) fail "unknown mode $mode" ;;
