@@ -97,6 +97,14 @@ static int observe(const cfg_t *cfg, const rc_auth_t *auth, rs_state_t *st, char
         for (size_t r = 0; r < n->n_ranges; r++)
             for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++) st->owner[s] = (int)m;
         if (rc_connect_tcp(&st->conn[m], n->ip, n->port, auth, cfg->connect_timeout_ms, err, errlen) != 0) return -1;
+        /* A master that just started answers CLUSTERDOWN for its first seconds (Redis's writable
+         * delay): a MIGRATE into it would fail half-way through a slot. */
+        char state[32];
+        if (rc_cluster_state(&st->conn[m], state, sizeof state, err, errlen) != 0) return -1;
+        if (strcmp(state, "ok") != 0) {
+            snprintf(err, errlen, "master %s reports cluster_state:%s (starting?): waiting for it", n->hostname[0] ? n->hostname : n->ip, state);
+            return -1;
+        }
         st->conn[m].timeout_ms = RS_MIGRATE_TIMEOUT_MS + cfg->connect_timeout_ms;
     }
     return 0;
@@ -121,6 +129,33 @@ static int find_master(const rs_state_t *st, const char *id)
     return -1;
 }
 
+/* Every master's own view gives each slot the owner the local view gives it (by node id). */
+static int views_agree(rs_state_t *st, char *why, size_t whylen)
+{
+    for (size_t m = 0; m < st->n; m++) {
+        cv_view_t v;
+        if (rc_cluster_nodes(&st->conn[m], &v, why, whylen) != 0) return 0;
+        int same = 1;
+        for (size_t i = 0; i < v.n && same; i++) {
+            const cv_node_t *n = &v.nodes[i];
+            if (!(n->flags & CV_MASTER)) continue;
+            for (size_t r = 0; r < n->n_ranges && same; r++)
+                for (int s = n->ranges[r].first; s <= n->ranges[r].last; s++) {
+                    int o = st->owner[s];
+                    if (o < 0 || strcmp(st->masters[o].id, n->id) != 0) {
+                        snprintf(why, whylen, "%s sees slot %d at %.12s, the local node elsewhere: the slot map is "
+                                 "still settling", label(st, m), s, n->id);
+                        same = 0;
+                        break;
+                    }
+                }
+        }
+        cv_free(&v);
+        if (!same) return 0;
+    }
+    return 1;
+}
+
 /* Move one slot from master a to master b, telling every other master. */
 static int move(rs_state_t *st, int slot, size_t a, size_t b, const mig_opts_t *mo, long *keys, char *err,
                 size_t errlen)
@@ -138,7 +173,8 @@ static int move(rs_state_t *st, int slot, size_t a, size_t b, const mig_opts_t *
 
 /* A slot some master shows importing or migrating: a move that was cut short. It is finished
  * towards the importing side (the target the mover had chosen); the plan then starts from there. */
-static int finish_open(rs_state_t *st, const mig_opts_t *mo, FILE *out, int *finished, char *err, size_t errlen)
+static int finish_open(rs_state_t *st, const mig_opts_t *mo, int only_to, FILE *out, int *finished, char *err,
+                       size_t errlen)
 {
     *finished = 0;
     for (size_t m = 0; m < st->n; m++) {
@@ -156,6 +192,7 @@ static int finish_open(rs_state_t *st, const mig_opts_t *mo, FILE *out, int *fin
                 cv_free(&own);
                 return -1;
             }
+            if (only_to >= 0 && dst != only_to) continue; /* its receiver finishes it */
             long keys = 0;
             fprintf(out, "finishing the move of slot %d to %s, left half-done (a mover was stopped)\n", op->slot,
                     label(st, (size_t)dst));
@@ -217,9 +254,19 @@ static int forget_retired(const cfg_t *cfg, const rc_auth_t *auth, const rs_stat
     return 0;
 }
 
-int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FILE *out)
+/* The local node's index among the masters; -1 when it is not a master. */
+static int local_master(const rs_state_t *st)
+{
+    const cv_node_t *me = cv_myself(&st->view);
+    return me ? find_master(st, me->id) : -1;
+}
+
+int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FILE *out, int *acted)
 {
     char err[RCI_ERR_LEN];
+    int dummy;
+    if (!acted) acted = &dummy;
+    *acted = 0;
     int64_t start = clock_now_ms(), deadline = start + (int64_t)cfg->deadline_s * 1000;
     rs_state_t st;
     mig_opts_t mo = { auth, o->batch > 0 ? o->batch : 100, RS_MIGRATE_TIMEOUT_MS };
@@ -229,16 +276,28 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
         goto out;
     }
     fprintf(out, "cluster: %zu masters; config: %d shards\n", st.n, cfg->shards);
-    if (forget_retired(cfg, auth, &st, o->dry_run, out, err, sizeof err) != 0) {
+    int me = local_master(&st), only_to = -1;
+    if (o->local_only) {
+        if (me < 0) { fprintf(out, "this node is not a master: nothing to receive\n"); status = RCI_OK; goto out; }
+        if (!views_agree(&st, err, sizeof err)) { fprintf(out, "waiting: %s\n", err); goto out; }
+        only_to = me;
+    }
+    /* One forgetter: the manual command, or the sidecar of shard 0's master. */
+    int forgetter = !o->local_only || st.masters[me].shard == 0;
+    int n_forget = 0;
+    for (size_t i = 0; i < st.view.n; i++) n_forget += retired(cfg, &st.view.nodes[i]);
+    if (forgetter && forget_retired(cfg, auth, &st, o->dry_run, out, err, sizeof err) != 0) {
         fprintf(out, "cannot forget the removed pods' nodes: %s\n", err);
         goto out;
     }
+    if (forgetter && n_forget && !o->dry_run) *acted = 1;
     if (!o->dry_run) {
         int finished;
-        if (finish_open(&st, &mo, out, &finished, err, sizeof err) != 0) {
+        if (finish_open(&st, &mo, only_to, out, &finished, err, sizeof err) != 0) {
             fprintf(out, "cannot finish a half-done move: %s\n", err);
             goto out;
         }
+        if (finished) *acted = 1;
     }
     bal_plan_t plan;
     if (bal_plan(st.masters, st.n, st.owner, cfg->shards, &plan, err, sizeof err) != 0) {
@@ -250,6 +309,7 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
                  plan.slots_moved, plan.n);
     for (size_t k = 0; k < plan.n; k++) {
         const bal_move_t *mv = &plan.moves[k];
+        if (only_to >= 0 && mv->to != only_to) continue;
         fprintf(out, "  move %d-%d (%d slots) from %s to %s\n", mv->first, mv->last, mv->last - mv->first + 1,
                 label(&st, (size_t)mv->from), label(&st, (size_t)mv->to));
     }
@@ -258,6 +318,7 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
     int done = 0;
     for (size_t k = 0; k < plan.n; k++) {
         const bal_move_t *mv = &plan.moves[k];
+        if (only_to >= 0 && mv->to != only_to) continue; /* another master receives it: its move */
         for (int s = mv->first; s <= mv->last; s++) {
             if (o->interrupted && *o->interrupted) { fprintf(out, "interrupted after %d slots; run again to go on\n", done); status = RCI_ERR_SIGNAL; goto plan_out; }
             if (clock_left_ms(deadline) == 0) { fprintf(out, "deadline reached after %d of %d slots; run again to go on\n", done, plan.slots_moved); status = RCI_ERR_TIMEOUT; goto plan_out; }
@@ -269,11 +330,12 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
             }
             total_keys += keys;
             done++;
+            *acted = 1;
         }
         LOG_I("moved slots %d-%d to %s", mv->first, mv->last, label(&st, (size_t)mv->to));
     }
     double secs = (double)(clock_now_ms() - start) / 1000.0;
-    fprintf(out, "done: %d slots and %ld keys moved in %.1f s\n", done, total_keys, secs);
+    if (done || !o->local_only) fprintf(out, "done: %d slots and %ld keys moved in %.1f s\n", done, total_keys, secs);
     for (size_t m = 0; m < st.n; m++) {
         if (st.masters[m].shard < cfg->shards) continue;
         int held = 0;
@@ -288,4 +350,58 @@ plan_out:
 out:
     state_free(&st);
     return status;
+}
+
+/* Sleep up to ms, waking every 100 ms to see the stop flag. */
+static void nap(int64_t ms, const volatile sig_atomic_t *interrupted)
+{
+    int64_t end = clock_now_ms() + ms;
+    while (!(interrupted && *interrupted) && clock_left_ms(end) > 0) clock_sleep_ms(100, end);
+}
+
+int rs_sidecar(rs_reload_fn reload, void *ctx, const rc_auth_t *auth, int interval_s,
+               const volatile sig_atomic_t *interrupted)
+{
+    char last[RCI_ERR_LEN] = "";
+    LOG_I("sidecar: reconciling every %d s (slots to this node's share when the config's shards change; "
+          "removed pods forgotten)", interval_s);
+    while (!(interrupted && *interrupted)) {
+        cfg_t cfg;
+        if (reload(ctx, &cfg) != 0) {
+            LOG_W("sidecar: the config does not load (the message above); keeping on with the next try");
+        } else {
+            char *text = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&text, &len);
+            if (!mem) { LOG_E("sidecar: open_memstream: out of memory"); return RCI_ERR_RUNTIME; }
+            rs_opts_t o = { 0, 100, interrupted, 1 };
+            int acted = 0;
+            int rc = rs_rebalance(&cfg, auth, &o, mem, &acted);
+            fclose(mem);
+            /* The state line: the last line of the report. Logged when it changes or work was done. */
+            const char *state = text ? text : "";
+            size_t sl = len;
+            while (sl > 0 && state[sl - 1] == '\n') sl--;
+            size_t b = sl;
+            while (b > 0 && state[b - 1] != '\n') b--;
+            const char *line = state + b;
+            int n = (int)(sl - (size_t)(line - state));
+            if (acted) {
+                for (char *p = text, *q; p && *p; p = q ? q + 1 : NULL) {
+                    q = strchr(p, '\n');
+                    if (q) *q = '\0';
+                    if (*p) LOG_I("sidecar: %s", p);
+                    if (!q) break;
+                }
+            } else if ((size_t)n < sizeof last && (strncmp(last, line, (size_t)n) != 0 || last[n] != '\0')) {
+                if (rc == RCI_OK) LOG_I("sidecar: %.*s", n, line);
+                else LOG_W("sidecar: %.*s", n, line);
+            }
+            if ((size_t)n < sizeof last) { memcpy(last, line, (size_t)n); last[n] = '\0'; }
+            free(text);
+        }
+        nap((int64_t)interval_s * 1000, interrupted);
+    }
+    LOG_I("sidecar: stopping (signal)");
+    return RCI_OK;
 }

@@ -41,6 +41,8 @@ static const char USAGE[] =
     "  probe ready|alive  the main container's readiness / liveness check (exec probe)\n"
     "  rebalance  move slots (with their keys, online) so that the config's shards each hold an\n"
     "             even share; finishes moves left half-done (--dry-run: print the plan only)\n"
+    "  sidecar    the native sidecar: rebalance by itself when the config's shards change, and\n"
+    "             forget removed pods (--interval SECONDS, default 10)\n"
     "  install DIR  copy this binary into DIR (an emptyDir shared with another container)\n"
     "  version    print the version\n"
     "  help       this text\n"
@@ -72,6 +74,12 @@ static const struct { const char *cmd, *help; } CMD_HELP[] = {
                    "shard gives all its slots away) and moves each slot by SETSLOT IMPORTING/MIGRATING,\n"
                    "MIGRATE and SETSLOT NODE. Clients keep working (ASK/MOVED). Safe to run again after an\n"
                    "interruption. --dry-run prints the plan and changes nothing.\n" },
+    { "sidecar", "usage: redis-cluster-init [global flags] sidecar [--interval SECONDS]\n"
+                 "Run as a native sidecar (an init container with restartPolicy: Always). Every interval it\n"
+                 "re-reads the config (a mounted ConfigMap changes in place) and, when every master sees\n"
+                 "the same slot map, moves into this pod's master the slots the plan gives it (each slot's\n"
+                 "one actor is its receiving master); the sidecar of shard 0's master forgets removed\n"
+                 "pods. Logs what it does; stops on SIGTERM.\n" },
     { "install", "usage: redis-cluster-init install DIR\n"
                  "Copy this binary to DIR/redis-cluster-init (mode 0755), for the copy-into-volume layout.\n" },
     { "version", "usage: redis-cluster-init version\n" },
@@ -127,11 +135,17 @@ static int load_config(const flags_t *fl, cfg_t *cfg)
         if (cfg_set(cfg, key, eq + 1, "flag --set", err, sizeof err) != 0) goto fail;
     }
     if (cfg_finalize(cfg, fl->config_path, err, sizeof err) != 0) goto fail;
-    log_setup(cfg->log_format, cfg->log_level, NULL);
+    log_setup(cfg->log_format, cfg->log_level, getenv("POD_NAME"));
     return 0;
 fail:
     LOG_E("config error: %s. What to do: fix the config (see docs/configuration.md); retrying will not help", err);
     return -1;
+}
+
+/* The sidecar re-reads its config every round: a mounted ConfigMap changes in place. */
+static int reload_config(void *ctx, cfg_t *cfg)
+{
+    return load_config((const flags_t *)ctx, cfg);
 }
 
 static int load_identity(const cfg_t *cfg, ident_t *id)
@@ -173,12 +187,18 @@ int main(int argc, char **argv)
     log_format_t early;
     if (fl.log_format && log_parse_format(fl.log_format, &early) == 0) log_setup(early, LOG_INFO, getenv("POD_NAME"));
     const char *cmd = argv[i++];
-    int want_help = 0, json = 0, dry_run = 0;
+    int want_help = 0, json = 0, dry_run = 0, interval = 10;
     const char *operand = NULL;
     for (int j = i; j < argc; j++) {
         if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) want_help = 1;
         else if (strcmp(argv[j], "--json") == 0 && (strcmp(cmd, "status") == 0 || strcmp(cmd, "plan") == 0)) json = 1;
         else if (strcmp(argv[j], "--dry-run") == 0 && strcmp(cmd, "rebalance") == 0) dry_run = 1;
+        else if (strcmp(argv[j], "--interval") == 0 && strcmp(cmd, "sidecar") == 0 && j + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++j], &end, 10);
+            if (*end || v < 1 || v > 3600) return usage_error("--interval wants 1..3600 seconds, not '%s'", argv[j]);
+            interval = (int)v;
+        }
         else if (!operand && argv[j][0] != '-' && (strcmp(cmd, "install") == 0 || strcmp(cmd, "probe") == 0))
             operand = argv[j];
         else return usage_error("unexpected argument '%s'", argv[j]);
@@ -190,7 +210,7 @@ int main(int argc, char **argv)
         return install_self(operand);
     }
     if (strcmp(cmd, "run") && strcmp(cmd, "plan") && strcmp(cmd, "status") && strcmp(cmd, "config") &&
-        strcmp(cmd, "probe") && strcmp(cmd, "rebalance"))
+        strcmp(cmd, "probe") && strcmp(cmd, "rebalance") && strcmp(cmd, "sidecar"))
         return usage_error("unknown command '%s'", cmd);
     probe_kind_t probe = PROBE_READY;
     if (strcmp(cmd, "probe") == 0) {
@@ -205,7 +225,8 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) != 0) { perror("redis-cluster-init: sigaction(SIGPIPE)"); return RCI_ERR_RUNTIME; }
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0 || strcmp(cmd, "rebalance") == 0) {
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0 || strcmp(cmd, "rebalance") == 0 ||
+        strcmp(cmd, "sidecar") == 0) {
         sa.sa_handler = on_signal; /* no SA_RESTART: a blocking wait returns EINTR and sees the flag */
         if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
             perror("redis-cluster-init: sigaction");
@@ -219,8 +240,9 @@ int main(int argc, char **argv)
     /* A probe needs no identity: the main container has no downward-API env. Nor does rebalance:
      * it works on the whole cluster, from any pod or a Job. */
     int is_probe = strcmp(cmd, "probe") == 0, is_rebalance = strcmp(cmd, "rebalance") == 0;
+    int is_sidecar = strcmp(cmd, "sidecar") == 0;
     ident_t id;
-    if (!is_probe && !is_rebalance && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
+    if (!is_probe && !is_rebalance && !is_sidecar && load_identity(&cfg, &id) != 0) return RCI_ERR_CONFIG;
     rc_auth_t auth;
     char err[RCI_ERR_LEN];
     if (auth_load(&cfg, &auth, err, sizeof err) != 0) {
@@ -236,9 +258,9 @@ int main(int argc, char **argv)
     int rc;
     if (is_probe) rc = probe_run(&cfg, &auth, probe, stdout);
     else if (is_rebalance) {
-        rs_opts_t ro = { dry_run, 100, &g_interrupted };
-        rc = rs_rebalance(&cfg, &auth, &ro, stdout);
-    }
+        rs_opts_t ro = { dry_run, 100, &g_interrupted, 0 };
+        rc = rs_rebalance(&cfg, &auth, &ro, stdout, NULL);
+    } else if (is_sidecar) rc = rs_sidecar(reload_config, &fl, &auth, interval, &g_interrupted);
     else if (strcmp(cmd, "run") == 0) rc = runner_run(&cfg, &id, &auth, &g_interrupted);
     else if (strcmp(cmd, "plan") == 0) rc = inspect_plan(&cfg, &id, &auth, json, stdout, &g_interrupted);
     else rc = inspect_status(&cfg, &id, &auth, json, stdout);

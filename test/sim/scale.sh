@@ -7,22 +7,26 @@
 #        scale.sh replicas 3x1 -> 3x2 -> 3x1: no failed node left in any view
 #        scale.sh killed   the mover SIGKILLed mid-move, then the source master killed mid-move:
 #                          the next rebalance finishes the half-moved slot; nothing lost
+#        scale.sh sidecar  every pod runs the native sidecar: 3x1 -> 4x1 -> 3x1 by config changes
+#                          and pod deletion only, a writer running; nobody runs rebalance
 #        scale.sh password | tls | acl   3x1 -> 4x1 with a password (MIGRATE with AUTH), TLS-only
 #                          ports (and a password), ACL users (MIGRATE with AUTH2)
 . "$(dirname "$0")/lib.sh"
-mode=${1:?usage: scale.sh out|out2|replicas|killed|password|tls|acl}
+mode=${1:?usage: scale.sh out|out2|replicas|killed|sidecar|password|tls|acl}
 
 rebalance() { sim exec redis-shard0-0 -- "$RCI_BIN" rebalance; }
 
 # Every master holds its share: `shards` masters with slots, their counts within one of each other.
 # (A removed shard's master keeps its role, with no slots, until its pod is deleted.)
-balanced() { # shards
+is_balanced() { # shards
     local info
-    info=$(rcli redis-shard0-0 --cluster info "$(sim ip redis-shard0-0):6379" 2>/dev/null)
-    echo "$info" | grep ' slots ' || true
+    info=$(rcli redis-shard0-0 --cluster info "$(sim ip redis-shard0-0):6379" 2>/dev/null) || return 1
     awk -v want="$1" '/ slots /{ for (i = 1; i <= NF; i++) if ($i == "slots" && $(i - 1) > 0) { n++; s = $(i - 1); if (n == 1 || s < lo) lo = s; if (s > hi) hi = s } }
-        END { if (n != want || hi - lo > 1) { print "masters: " n " (want " want "), slots " lo ".." hi; exit 1 } }' <<<"$info" ||
-        fail "not balanced over $1 masters"
+        END { if (n != want || hi - lo > 1) { print "masters: " n " (want " want "), slots " lo ".." hi; exit 1 } }' <<<"$info"
+}
+balanced() { # shards
+    rcli redis-shard0-0 --cluster info "$(sim ip redis-shard0-0):6379" 2>/dev/null | grep ' slots ' || true
+    is_balanced "$1" || fail "not balanced over $1 masters"
 }
 
 # No node lists a failed or unknown node, and every view has exactly the pods that exist.
@@ -193,6 +197,35 @@ killed)
     cat "$SIM_STATE/r4.out"
     converge
     balanced 3
+    sim verify
+    ;;
+sidecar)
+    sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 3 --replicas 1 --node-timeout 3000 --sidecar
+    sim write 20000
+    step "scale out by config and StatefulSet only: the sidecars move the slots"
+    writer_start
+    sim scale --shards 4
+    for ((t = 0; t < 120; t++)); do is_balanced 4 >/dev/null && break; sleep 1; done
+    writer_stop_and_check
+    balanced 4
+    grep -h 'sidecar: done:' "$SIM_STATE"/pods/redis-shard3-0/sidecar.log || fail "redis-shard3-0's sidecar did not move the slots"
+    for p in redis-shard0-0 redis-shard1-0 redis-shard2-0; do
+        ! grep -q 'sidecar: done:' "$SIM_STATE/pods/$p/sidecar.log" || fail "$p's sidecar moved slots: it receives none"
+    done
+    converge
+    sim verify
+    step "scale in: the config first (the sidecars empty shard 3), then its StatefulSet"
+    sim scale --shards 3 --config-only
+    for ((t = 0; t < 120; t++)); do is_balanced 3 >/dev/null && break; sleep 1; done
+    balanced 3
+    grep -h 'holds no slots now: its StatefulSet may be deleted' "$SIM_STATE"/pods/*/sidecar.log | head -n 1 |
+        grep . || fail "no sidecar said that shard 3 may be deleted"
+    sim verify
+    sim scale --shards 3
+    for ((t = 0; t < 60; t++)); do views_ok 6 >/dev/null && break; sleep 1; done
+    clean_views 6
+    grep -h 'sidecar: forgetting' "$SIM_STATE"/pods/redis-shard0-0/sidecar.log || fail "shard 0's sidecar forgot nobody"
+    converge
     sim verify
     ;;
 password | tls | acl)
