@@ -79,3 +79,25 @@ int ident_load(const cfg_t *cfg, ident_t *id, char *err, size_t errlen)
     }
     return 0;
 }
+
+int ident_load_scaling(cfg_t *cfg, ident_t *id, char *err, size_t errlen)
+{
+    if (ident_load(cfg, id, err, errlen) == 0) return 0;
+    int shard, ordinal;
+    char e2[128];
+    if (id->pod[0] == '\0' || ident_parse_pod_name(cfg->name, id->pod, &shard, &ordinal, e2, sizeof e2) != 0) return -1;
+    if (shard < cfg->shards && ordinal <= cfg->replicas) return -1; /* another error */
+    int shards = cfg->shards, replicas = cfg->replicas;
+    if (shard >= cfg->shards) cfg->shards = shard + 1;
+    if (ordinal > cfg->replicas) cfg->replicas = ordinal;
+    if ((size_t)cfg->shards * (size_t)(cfg->replicas + 1) > CFG_MAX_PODS) {
+        snprintf(err, errlen, "pod '%s' is outside the config, and a cluster that includes it would exceed %d pods",
+                 id->pod, CFG_MAX_PODS);
+        return -1;
+    }
+    if (ident_load(cfg, id, err, errlen) != 0) return -1;
+    id->outside = 1;
+    id->cfg_shards = shards;
+    id->cfg_replicas = replicas;
+    return 0;
+}

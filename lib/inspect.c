@@ -280,6 +280,14 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
         .my_fqdn = peers.me.fqdn, .view = &view, .peers = peers.peers, .n_peers = peers.n,
     };
     const cv_node_t *me = cv_myself(&view);
+    /* Scaling: the slots this pod's shard still holds, and this node's moves in progress. */
+    int shard_slots = 0;
+    for (size_t i = 0; i < view.n; i++) {
+        const cv_node_t *n = &view.nodes[i];
+        int k = dec_pod_of_node(&in, n);
+        if ((n->flags & CV_MASTER) && (k == -2 || (k >= 0 && peers.peers[k].shard == id->shard))) shard_slots += n->n_slots;
+    }
+    int removing = id->outside && id->shard >= id->cfg_shards;
     if (json) {
         fprintf(out, "{\"pod\":");
         json_str(out, id->pod);
@@ -294,12 +302,30 @@ int inspect_status(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, i
                     (n->flags & CV_MASTER) ? "true" : "false", n->n_slots,
                     (n->flags & (CV_FAIL | CV_PFAIL)) ? "true" : "false", n->master_id);
         }
+        fprintf(out, "],\"outside_config\":%s,\"shard_removed\":%s,\"shard_slots\":%d,\"moving\":[",
+                id->outside ? "true" : "false", removing ? "true" : "false", shard_slots);
+        for (size_t k = 0; me && k < me->n_open; k++)
+            fprintf(out, "%s{\"slot\":%d,\"%s\":\"%s\"}", k ? "," : "", me->open[k].slot,
+                    me->open[k].importing ? "importing_from" : "migrating_to", me->open[k].peer);
         fprintf(out, "]}\n");
     } else {
         fprintf(out, "pod %s (shard %d, ordinal %d), read from %s\n", id->pod, id->shard, id->ordinal, source);
         fprintf(out, "cluster_state: %s\nthis node: %s, %s, %d slots\nnodes (%zu):\n", state, me ? me->id : "?",
                 me && (me->flags & CV_REPLICA) ? "replica" : "master", me ? me->n_slots : 0, view.n);
         for (size_t i = 0; i < view.n; i++) print_node(out, &in, &view.nodes[i]);
+        for (size_t k = 0; me && k < me->n_open; k++)
+            fprintf(out, "moving: slot %d %s %.12s (a rebalance in progress, or cut short: 'rebalance' finishes it)\n",
+                    me->open[k].slot, me->open[k].importing ? "importing from" : "migrating to", me->open[k].peer);
+        if (removing && shard_slots > 0)
+            fprintf(out, "SHARD %d IS BEING REMOVED (the config has shards: %d) AND STILL HOLDS %d SLOTS: do NOT delete "
+                    "its StatefulSet yet. Run 'redis-cluster-init rebalance' (or let the sidecar) move them away first\n",
+                    id->shard, id->cfg_shards, shard_slots);
+        else if (removing)
+            fprintf(out, "shard %d holds no slots: its StatefulSet may be deleted (then 'rebalance' forgets its pods)\n",
+                    id->shard);
+        else if (id->outside)
+            fprintf(out, "this replica pod is not in the config (replicas: %d): it may be removed (then 'rebalance' "
+                    "forgets it)\n", id->cfg_replicas);
     }
     cv_free(&view);
     peers_free(&peers);

@@ -10,7 +10,7 @@ static int busy_but_alive(const char *msg)
     return strncmp(msg, "LOADING", 7) == 0 || strncmp(msg, "BUSY", 4) == 0 || strncmp(msg, "MASTERDOWN", 10) == 0;
 }
 
-int probe_run(const cfg_t *cfg, const rc_auth_t *auth, probe_kind_t kind, FILE *out)
+int probe_run(const cfg_t *cfg, const rc_auth_t *auth, probe_kind_t kind, const char *note, FILE *out)
 {
     char err[RCI_ERR_LEN];
     rc_conn_t rc = { 0 };
@@ -50,5 +50,6 @@ int probe_run(const cfg_t *cfg, const rc_auth_t *auth, probe_kind_t kind, FILE *
     }
     if (r) freeReplyObject(r);
     rc_close(&rc);
+    if (note) fprintf(out, "%s\n", note);
     return status;
 }

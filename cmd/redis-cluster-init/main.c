@@ -148,15 +148,20 @@ static int reload_config(void *ctx, cfg_t *cfg)
     return load_config((const flags_t *)ctx, cfg);
 }
 
-static int load_identity(const cfg_t *cfg, ident_t *id)
+static int load_identity(cfg_t *cfg, ident_t *id)
 {
     char err[RCI_ERR_LEN];
-    if (ident_load(cfg, id, err, sizeof err) != 0) {
+    int shards = cfg->shards, replicas = cfg->replicas;
+    if (ident_load_scaling(cfg, id, err, sizeof err) != 0) {
         LOG_E("identity error: %s. What to do: check the StatefulSet name, the config's name/shards/replicas, and the "
               "POD_NAME env (fieldRef metadata.name)", err);
         return -1;
     }
     log_set_pod(id->pod);
+    if (id->outside)
+        LOG_W("this pod is not in the config (shards: %d, replicas: %d): its StatefulSet is being scaled in. It keeps "
+              "its data and role; 'redis-cluster-init rebalance' (or the sidecar) moves its slots to the remaining "
+              "shards. Delete its StatefulSet only once its shard holds no slots ('status' says so)", shards, replicas);
     return 0;
 }
 
@@ -256,7 +261,18 @@ int main(int argc, char **argv)
         return RCI_ERR_CONFIG;
     }
     int rc;
-    if (is_probe) rc = probe_run(&cfg, &auth, probe, stdout);
+    if (is_probe) {
+        /* The main container has no downward-API env: the pod name is the hostname. A pod whose
+         * shard the config no longer has says so in every probe's output (kubectl describe). */
+        char note[256] = "";
+        ident_t pid;
+        char e2[RCI_ERR_LEN];
+        cfg_t wide = cfg;
+        if (ident_load_scaling(&wide, &pid, e2, sizeof e2) == 0 && pid.outside && pid.shard >= pid.cfg_shards)
+            snprintf(note, sizeof note, "WARNING: shard %d is being removed (the config has shards: %d): do not delete "
+                     "its StatefulSet while it holds slots ('redis-cluster-init status' says)", pid.shard, pid.cfg_shards);
+        rc = probe_run(&cfg, &auth, probe, note[0] ? note : NULL, stdout);
+    }
     else if (is_rebalance) {
         rs_opts_t ro = { dry_run, 100, &g_interrupted, 0 };
         rc = rs_rebalance(&cfg, &auth, &ro, stdout, NULL);

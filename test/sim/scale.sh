@@ -104,10 +104,22 @@ out)
     grep -q 'nothing to move' "$SIM_STATE/dry.out" || fail "a balanced cluster still has moves planned"
     step "scale in to 3x1: the config first, rebalance empties shard 3, then its StatefulSet goes"
     sim scale --shards 3 --config-only
+    step "shard 3 out of the config but still holding slots: status and the probe say so; a restart rejoins"
+    sim exec redis-shard3-1 -- "$RCI_BIN" status | tee "$SIM_STATE/st.out" | tail -n 2
+    grep -q 'SHARD 3 IS BEING REMOVED (the config has shards: 3) AND STILL HOLDS 4096 SLOTS: do NOT delete' "$SIM_STATE/st.out" ||
+        fail "status does not warn that shard 3 still holds slots"
+    sim exec redis-shard3-0 -- "$RCI_BIN" probe ready | tee "$SIM_STATE/probe.out"
+    grep -q '^WARNING: shard 3 is being removed' "$SIM_STATE/probe.out" || fail "the probe does not warn"
+    sim restart redis-shard3-0
+    grep -q 'this pod is not in the config (shards: 3, replicas: 1): its StatefulSet is being scaled in' \
+        "$SIM_STATE/pods/redis-shard3-0/init.log" || fail "the restarted pod's init did not say it is being removed"
+    converge
     rebalance | tee "$SIM_STATE/in.out"
     grep -q 'shard 3 .* holds no slots now: its StatefulSet may be deleted' "$SIM_STATE/in.out" || fail "no word that shard 3 may be deleted"
     balanced 3
     sim verify
+    sim exec redis-shard3-1 -- "$RCI_BIN" status | grep 'shard 3 holds no slots: its StatefulSet may be deleted' ||
+        fail "status does not say shard 3 may be deleted"
     sim scale --shards 3
     forget_removed 6
     converge
