@@ -28,6 +28,14 @@ typedef struct {
 int mig_move_slot(int slot, const mig_node_t *src, const mig_node_t *dst, const mig_node_t *others, size_t n_others,
                   const mig_opts_t *o, long *keys, char *err, size_t errlen);
 
+/* The same for up to MIG_MAX_SLOTS slots at once, all from src to dst: each step is one pipeline
+ * per node (IMPORTING for every slot on the target, MIGRATING on the source, ...), and MIGRATE
+ * carries keys of several slots together, so the round trips are per batch, not per slot. */
+#define MIG_MAX_SLOTS 64
+int mig_move_slots(const int *slots, int n_slots, const mig_node_t *src, const mig_node_t *dst,
+                   const mig_node_t *others, size_t n_others, const mig_opts_t *o, long *keys, char *err,
+                   size_t errlen);
+
 /* CLUSTER SETSLOT slot NODE owner->id on node n: also clears n's importing/migrating marker. */
 int mig_set_owner(const mig_node_t *n, int slot, const mig_node_t *owner, char *err, size_t errlen);
 

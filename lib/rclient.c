@@ -207,6 +207,9 @@ static void op_read(rc_op_t *op)
                             op->auth_user[0] ? " as " : "", op->auth_user, r->str);
                 freeReplyObject(r);
                 if (refused) return;
+            } else if (op->many) {
+                op->many[op->many_n++] = r;
+                op->n_expect--;
             } else {
                 if (op->reply) freeReplyObject(op->reply);
                 op->reply = r;
@@ -378,6 +381,41 @@ int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, in
         return -1;
     }
     *out = op.reply;
+    return 0;
+}
+
+int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const *argvs, redisReply **replies,
+                char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) replies[i] = NULL;
+    if (!rc->live) {
+        snprintf(err, errlen, "%s: not connected", rc->where);
+        return -1;
+    }
+    if (n == 0) return 0;
+    rc_op_t op;
+    memset(&op, 0, sizeof op);
+    op.conn = *rc;
+    op.stage = RC_OP_IO;
+    op.want = POLLOUT;
+    op.many = replies;
+    for (int i = 0; i < n; i++) {
+        if (append_command(&op, argcs[i], (const char **)argvs[i]) != 0) {
+            snprintf(err, errlen, "%s: %s: out of memory", rc->where, argvs[i][0]);
+            free(op.out);
+            return -1;
+        }
+    }
+    rc_op_step(&op, POLLOUT);
+    op_run(&op, clock_now_ms() + rc->timeout_ms);
+    free(op.out);
+    op.out = NULL;
+    if (op.result != 0) {
+        snprintf(err, errlen, "%s: %s (pipeline of %d): %s", rc->where, argvs[0][0], n, op.err);
+        for (int i = 0; i < op.many_n; i++) { freeReplyObject(replies[i]); replies[i] = NULL; }
+        rc_close(rc);
+        return -1;
+    }
     return 0;
 }
 

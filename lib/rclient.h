@@ -56,6 +56,11 @@ void rc_close(rc_conn_t *rc);
 int rc_command(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv);
 /* The same, but an error reply is a reply (0), for callers that judge it themselves. */
 int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv);
+/* Pipeline: n commands sent at once, their n replies read (error replies are replies). replies[i]
+ * is command i's reply (free each with freeReplyObject). One bound (timeout_ms) for the whole
+ * exchange. After an I/O failure the connection is closed and no reply is kept. */
+int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const *argvs, redisReply **replies,
+                char *err, size_t errlen);
 /* The same, for commands whose reply is +OK (or any non-error): no reply kept. */
 int rc_simple(rc_conn_t *rc, char *err, size_t errlen, int argc, const char **argv);
 /* A CLUSTER NODES reply (untrusted: any type, any bytes) into view; where names the server. */
@@ -78,6 +83,8 @@ typedef struct {
     int authing;           /* the first expected reply is AUTH's */
     char auth_user[64];    /* for messages */
     redisReply *reply;     /* the command's reply (owned until taken) */
+    redisReply **many;     /* pipelines: every reply, in order (not owned; NULL: keep the last) */
+    int many_n;
     size_t in_total;
     int result;            /* when done: 0, -1, RC_AUTH_FAILED, RC_TLS_FAILED or RC_IO_FAILED */
     char err[RCI_ERR_LEN]; /* why it failed; conn.where names the server */

@@ -13,6 +13,9 @@
 
 /* MIGRATE of one batch may take a while on a loaded server; our read waits a little longer. */
 #define RS_MIGRATE_TIMEOUT_MS 10000
+/* Slots moved together: one pipeline per node and step, and MIGRATEs carrying keys of several
+ * slots. A kill leaves at most this many slots half-moved; the next run finishes them. */
+#define RS_BATCH 32
 
 typedef struct {
     cv_view_t view;          /* from the local node */
@@ -171,6 +174,23 @@ static int move(rs_state_t *st, int slot, size_t a, size_t b, const mig_opts_t *
     return rc;
 }
 
+/* Move slots [first, first + n) from master a to master b in one batch (mig_move_slots). */
+static int move_batch(rs_state_t *st, int first, int n, size_t a, size_t b, const mig_opts_t *mo, long *keys,
+                      char *err, size_t errlen)
+{
+    int slots[MIG_MAX_SLOTS];
+    for (int i = 0; i < n; i++) slots[i] = first + i;
+    mig_node_t src = mig_node(st, a), dst = mig_node(st, b);
+    mig_node_t *others = malloc((st->n ? st->n : 1) * sizeof *others);
+    if (!others) { snprintf(err, errlen, "out of memory"); return -1; }
+    size_t no = 0;
+    for (size_t m = 0; m < st->n; m++) if (m != a && m != b) others[no++] = mig_node(st, m);
+    int rc = mig_move_slots(slots, n, &src, &dst, others, no, mo, keys, err, errlen);
+    free(others);
+    if (rc == 0) for (int i = 0; i < n; i++) st->owner[first + i] = (int)b;
+    return rc;
+}
+
 /* A slot some master shows importing or migrating: a move that was cut short. It is finished
  * towards the importing side (the target the mover had chosen); the plan then starts from there. */
 static int finish_open(rs_state_t *st, const mig_opts_t *mo, int only_to, FILE *out, int *finished, char *err,
@@ -319,17 +339,18 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
     for (size_t k = 0; k < plan.n; k++) {
         const bal_move_t *mv = &plan.moves[k];
         if (only_to >= 0 && mv->to != only_to) continue; /* another master receives it: its move */
-        for (int s = mv->first; s <= mv->last; s++) {
+        for (int s = mv->first; s <= mv->last; s += RS_BATCH) {
             if (o->interrupted && *o->interrupted) { fprintf(out, "interrupted after %d slots; run again to go on\n", done); status = RCI_ERR_SIGNAL; goto plan_out; }
             if (clock_left_ms(deadline) == 0) { fprintf(out, "deadline reached after %d of %d slots; run again to go on\n", done, plan.slots_moved); status = RCI_ERR_TIMEOUT; goto plan_out; }
             long keys = 0;
-            if (move(&st, s, (size_t)mv->from, (size_t)mv->to, &mo, &keys, err, sizeof err) != 0) {
-                fprintf(out, "moving slot %d from %s to %s failed: %s\n", s, label(&st, (size_t)mv->from),
+            int n = mv->last - s + 1 < RS_BATCH ? mv->last - s + 1 : RS_BATCH;
+            if (move_batch(&st, s, n, (size_t)mv->from, (size_t)mv->to, &mo, &keys, err, sizeof err) != 0) {
+                fprintf(out, "moving slots %d-%d from %s to %s failed: %s\n", s, s + n - 1, label(&st, (size_t)mv->from),
                         label(&st, (size_t)mv->to), err);
                 goto plan_out;
             }
             total_keys += keys;
-            done++;
+            done += n;
             *acted = 1;
         }
         LOG_I("moved slots %d-%d to %s", mv->first, mv->last, label(&st, (size_t)mv->to));
