@@ -352,38 +352,6 @@ int rc_connect_tcp(rc_conn_t *rc, const char *ip, int port, const rc_auth_t *aut
     return connect_any(rc, ip, port, auth, timeout_ms, err, errlen);
 }
 
-int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv)
-{
-    *out = NULL;
-    if (!rc->live) {
-        snprintf(err, errlen, "%s: not connected", rc->where);
-        return -1;
-    }
-    /* The operation borrows the live connection for one request and one reply. */
-    rc_op_t op;
-    memset(&op, 0, sizeof op);
-    op.conn = *rc;
-    op.stage = RC_OP_IO;
-    op.want = POLLOUT;
-    if (append_command(&op, argc, argv) != 0) {
-        snprintf(err, errlen, "%s: %s: out of memory", rc->where, argv[0]);
-        free(op.out);
-        return -1;
-    }
-    rc_op_step(&op, POLLOUT);
-    op_run(&op, clock_now_ms() + rc->timeout_ms);
-    free(op.out);
-    op.out = NULL;
-    if (op.result != 0) {
-        snprintf(err, errlen, "%s: %s: %s", rc->where, argv[0], op.err);
-        if (op.reply) freeReplyObject(op.reply);
-        rc_close(rc); /* after an I/O error the stream is out of step: unusable */
-        return -1;
-    }
-    *out = op.reply;
-    return 0;
-}
-
 int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const *argvs, redisReply **replies,
                 char *err, size_t errlen)
 {
@@ -411,12 +379,19 @@ int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const
     free(op.out);
     op.out = NULL;
     if (op.result != 0) {
-        snprintf(err, errlen, "%s: %s (pipeline of %d): %s", rc->where, argvs[0][0], n, op.err);
+        if (n == 1) snprintf(err, errlen, "%s: %s: %s", rc->where, argvs[0][0], op.err);
+        else snprintf(err, errlen, "%s: %s (pipeline of %d): %s", rc->where, argvs[0][0], n, op.err);
         for (int i = 0; i < op.many_n; i++) { freeReplyObject(replies[i]); replies[i] = NULL; }
         rc_close(rc);
         return -1;
     }
     return 0;
+}
+
+int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv)
+{
+    const char *const *argvs[1] = { argv };
+    return rc_pipeline(rc, 1, &argc, argvs, out, err, errlen);
 }
 
 int rc_command(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv)

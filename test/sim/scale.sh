@@ -43,6 +43,14 @@ clean_views() { # pods
     echo "every view lists exactly the $1 pods, none failed"
 }
 
+# rebalance while the writer runs; every acknowledged write must survive.
+move_with_writer() {
+    writer_start
+    sleep 1
+    rebalance
+    writer_stop_and_check
+}
+
 # After pods are deleted: rebalance forgets their nodes once the cluster has marked them failed
 # (node timeout 3 s); repeated until every view lists exactly the pods left.
 forget_removed() { # pods-left
@@ -92,10 +100,7 @@ out)
     step "scale out to 4x1: the new shard joins empty, then rebalance moves its share, a writer running"
     sim scale --shards 4
     rcli redis-shard3-0 cluster nodes | grep -q 'myself,master' || fail "redis-shard3-0 did not join as a master"
-    writer_start
-    sleep 1
-    rebalance
-    writer_stop_and_check
+    move_with_writer
     converge
     balanced 4
     sim verify
@@ -247,10 +252,7 @@ password | tls | acl)
     sim write 20000
     step "3x1 -> 4x1 ($mode)"
     sim scale --shards 4
-    writer_start
-    sleep 1
-    rebalance
-    writer_stop_and_check
+    move_with_writer
     converge
     balanced 4
     sim verify
