@@ -133,11 +133,27 @@ out)
 out2)
     sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 3 --replicas 1 --node-timeout 3000
     sim write 20000
+    # A big key (4 MiB) and a key with a TTL, in a slot that moves (shard 2 gives its top slots).
+    tag=$(for ((t = 0; t < 3000; t++)); do echo "CLUSTER KEYSLOT {b$t}"; done | rcli redis-shard0-0 |
+        awk '!found && $1 >= 16000 { found = "b" NR - 1 } END { print found }')
+    [ -n "$tag" ] || fail "no hash tag with a slot above 16000"
+    head -c 4194304 /dev/zero | tr '\0' x | rcli redis-shard0-0 -c -x set "big:{$tag}" >/dev/null
+    rcli redis-shard0-0 -c set "ttl:{$tag}" v EX 3600 >/dev/null
     step "3x1 -> 5x1 at once"
     sim scale --shards 5
     rebalance
     converge
     balanced 5
+    sim verify
+    [ "$(rcli redis-shard0-0 -c strlen "big:{$tag}")" = 4194304 ] || fail "the 4 MiB key did not arrive whole"
+    ttl=$(rcli redis-shard0-0 -c ttl "ttl:{$tag}")
+    [ "$ttl" -gt 3000 ] && [ "$ttl" -le 3600 ] || fail "the key's TTL did not move with it (ttl $ttl)"
+    owner=$(rcli redis-shard0-0 cluster nodes | awk -v s="$(rcli redis-shard0-0 cluster keyslot "{$tag}")" '
+        $3 ~ /master/ { for (f = 9; f <= NF; f++) { split($f, r, "-"); if (r[2] == "") r[2] = r[1]; if (s >= r[1] && s <= r[2]) print $2 } }')
+    echo "the 4 MiB key and the TTL key moved intact (now at $owner, ttl $ttl s)"
+    step "recovery on the scaled cluster: a master that received slots restarts with a new IP"
+    sim restart redis-shard4-0
+    converge
     sim verify
     step "5x1 -> 3x1"
     sim scale --shards 3 --config-only
