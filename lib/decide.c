@@ -164,7 +164,7 @@ static int all_slots_served(const cv_view_t *v)
         const cv_node_t *n = &v->nodes[i];
         if ((n->flags & CV_MASTER) && !(n->flags & (CV_FAIL | CV_PFAIL | CV_HANDSHAKE | CV_NOADDR))) served += n->n_slots;
     }
-    return served == 16384;
+    return served == TOPO_SLOTS;
 }
 
 /* The live master of shard s: the one owning slots with the newest epoch. In a formed cluster, a

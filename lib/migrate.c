@@ -152,12 +152,6 @@ int mig_move_slots(const int *slots, int n_slots, const mig_node_t *src, const m
     return 0;
 }
 
-int mig_move_slot(int slot, const mig_node_t *src, const mig_node_t *dst, const mig_node_t *others, size_t n_others,
-                  const mig_opts_t *o, long *keys, char *err, size_t errlen)
-{
-    return mig_move_slots(&slot, 1, src, dst, others, n_others, o, keys, err, errlen);
-}
-
 int mig_set_owner(const mig_node_t *n, int slot, const mig_node_t *owner, char *err, size_t errlen)
 {
     int want = 1;

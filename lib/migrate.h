@@ -1,4 +1,4 @@
-/* migrate: move one slot, with its keys, from one master to another by Redis's online protocol:
+/* migrate: move slots, with their keys, from one master to another by Redis's online protocol:
  * SETSLOT IMPORTING on the target, MIGRATING on the source, MIGRATE in batches of keys, then
  * SETSLOT NODE on the target, the source and every other master. Clients see only ASK/MOVED.
  * Every step is idempotent, so a move cut short (the mover killed, a node restarted) is finished
@@ -22,15 +22,12 @@ typedef struct {
     int migrate_timeout_ms;
 } mig_opts_t;
 
-/* Move slot from src to dst; others are the remaining masters (told the new owner; their errors
- * are logged, not fatal: the owner's epoch spreads by gossip). *keys gets the keys moved.
- * Returns 0 or -1 with the node and the command in err. */
-int mig_move_slot(int slot, const mig_node_t *src, const mig_node_t *dst, const mig_node_t *others, size_t n_others,
-                  const mig_opts_t *o, long *keys, char *err, size_t errlen);
-
-/* The same for up to MIG_MAX_SLOTS slots at once, all from src to dst: each step is one pipeline
- * per node (IMPORTING for every slot on the target, MIGRATING on the source, ...), and MIGRATE
- * carries keys of several slots together, so the round trips are per batch, not per slot. */
+/* Move up to MIG_MAX_SLOTS slots, with their keys, from src to dst; others are the remaining
+ * masters (told the new owner; their errors are logged, not fatal: the owner's epoch spreads by
+ * gossip). Each step is one pipeline per node (IMPORTING for every slot on the target, MIGRATING
+ * on the source, GETKEYSINSLOT, one MIGRATE per slot: Redis refuses keys of several slots in
+ * one), so the round trips are per batch, not per slot. *keys gets the keys moved. Returns 0 or
+ * -1 with the node and the command in err. */
 #define MIG_MAX_SLOTS 64
 int mig_move_slots(const int *slots, int n_slots, const mig_node_t *src, const mig_node_t *dst,
                    const mig_node_t *others, size_t n_others, const mig_opts_t *o, long *keys, char *err,

@@ -13,8 +13,8 @@
 
 /* MIGRATE of one batch may take a while on a loaded server; our read waits a little longer. */
 #define RS_MIGRATE_TIMEOUT_MS 10000
-/* Slots moved together: one pipeline per node and step, and MIGRATEs carrying keys of several
- * slots. A kill leaves at most this many slots half-moved; the next run finishes them. */
+/* Slots moved together: one pipeline per node and step (lib/migrate.c). A kill leaves at most
+ * this many slots half-moved; the next run finishes them. */
 #define RS_BATCH 32
 
 typedef struct {
@@ -113,7 +113,7 @@ static int observe(const cfg_t *cfg, const rc_auth_t *auth, rs_state_t *st, char
     return 0;
 }
 
-/* The pod name (the hostname up to its first dot), else the address. */
+/* What a master announces (its pod's FQDN), else its address: for messages. */
 static const char *label(const rs_state_t *st, size_t m)
 {
     const cv_node_t *n = st->mnode[m];
@@ -157,21 +157,6 @@ static int views_agree(rs_state_t *st, char *why, size_t whylen)
         if (!same) return 0;
     }
     return 1;
-}
-
-/* Move one slot from master a to master b, telling every other master. */
-static int move(rs_state_t *st, int slot, size_t a, size_t b, const mig_opts_t *mo, long *keys, char *err,
-                size_t errlen)
-{
-    mig_node_t src = mig_node(st, a), dst = mig_node(st, b);
-    mig_node_t *others = malloc((st->n ? st->n : 1) * sizeof *others);
-    if (!others) { snprintf(err, errlen, "out of memory"); return -1; }
-    size_t no = 0;
-    for (size_t m = 0; m < st->n; m++) if (m != a && m != b) others[no++] = mig_node(st, m);
-    int rc = mig_move_slot(slot, &src, &dst, others, no, mo, keys, err, errlen);
-    free(others);
-    if (rc == 0) st->owner[slot] = (int)b;
-    return rc;
 }
 
 /* Move slots [first, first + n) from master a to master b in one batch (mig_move_slots). */
@@ -222,7 +207,7 @@ static int finish_open(rs_state_t *st, const mig_opts_t *mo, int only_to, FILE *
                     cv_free(&own);
                     return -1;
                 }
-            } else if (move(st, op->slot, (size_t)src, (size_t)dst, mo, &keys, err, errlen) != 0) {
+            } else if (move_batch(st, op->slot, 1, (size_t)src, (size_t)dst, mo, &keys, err, errlen) != 0) {
                 cv_free(&own);
                 return -1;
             }
@@ -236,8 +221,9 @@ static int finish_open(rs_state_t *st, const mig_opts_t *mo, int only_to, FILE *
 /* CLUSTER FORGET the retired nodes on every live node. Each node bans a forgotten id for 60 s,
  * so all must forget within that time or gossip brings the id back: one pass, nodes in a row. */
 static int forget_retired(const cfg_t *cfg, const rc_auth_t *auth, const rs_state_t *st, int dry_run, FILE *out,
-                          char *err, size_t errlen)
+                          size_t *forgotten, char *err, size_t errlen)
 {
+    *forgotten = 0;
     const cv_view_t *v = &st->view;
     size_t n_gone = 0;
     for (size_t i = 0; i < v->n; i++) {
@@ -250,6 +236,7 @@ static int forget_retired(const cfg_t *cfg, const rc_auth_t *auth, const rs_stat
                 dry_run ? "would forget" : "forgetting", v->nodes[i].hostname, v->nodes[i].id);
     }
     if (n_gone == 0 || dry_run) return 0;
+    *forgotten = n_gone;
     for (size_t j = 0; j < v->n; j++) {
         const cv_node_t *live = &v->nodes[j];
         if (cv_is_down(live) || outside(cfg, live)) continue;
@@ -304,13 +291,12 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
     }
     /* One forgetter: the manual command, or the sidecar of shard 0's master. */
     int forgetter = !o->local_only || st.masters[me].shard == 0;
-    int n_forget = 0;
-    for (size_t i = 0; i < st.view.n; i++) n_forget += retired(cfg, &st.view.nodes[i]);
-    if (forgetter && forget_retired(cfg, auth, &st, o->dry_run, out, err, sizeof err) != 0) {
+    size_t forgotten = 0;
+    if (forgetter && forget_retired(cfg, auth, &st, o->dry_run, out, &forgotten, err, sizeof err) != 0) {
         fprintf(out, "cannot forget the removed pods' nodes: %s\n", err);
         goto out;
     }
-    if (forgetter && n_forget && !o->dry_run) *acted = 1;
+    if (forgotten) *acted = 1;
     if (!o->dry_run) {
         int finished;
         if (finish_open(&st, &mo, only_to, out, &finished, err, sizeof err) != 0) {

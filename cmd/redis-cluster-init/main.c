@@ -151,7 +151,6 @@ static int reload_config(void *ctx, cfg_t *cfg)
 static int load_identity(cfg_t *cfg, ident_t *id)
 {
     char err[RCI_ERR_LEN];
-    int shards = cfg->shards, replicas = cfg->replicas;
     if (ident_load_scaling(cfg, id, err, sizeof err) != 0) {
         LOG_E("identity error: %s. What to do: check the StatefulSet name, the config's name/shards/replicas, and the "
               "POD_NAME env (fieldRef metadata.name)", err);
@@ -161,7 +160,8 @@ static int load_identity(cfg_t *cfg, ident_t *id)
     if (id->outside)
         LOG_W("this pod is not in the config (shards: %d, replicas: %d): its StatefulSet is being scaled in. It keeps "
               "its data and role; 'redis-cluster-init rebalance' (or the sidecar) moves its slots to the remaining "
-              "shards. Delete its StatefulSet only once its shard holds no slots ('status' says so)", shards, replicas);
+              "shards. Delete its StatefulSet only once its shard holds no slots ('status' says so)", id->cfg_shards,
+              id->cfg_replicas);
     return 0;
 }
 
