@@ -16,11 +16,12 @@ int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_
     p->pods = calloc(total, sizeof *p->pods);
     p->peers = calloc(total, sizeof *p->peers);
     p->next_resolve = calloc(total, sizeof *p->next_resolve);
+    p->last_ok = calloc(total, sizeof *p->last_ok);
     p->backoff_ms = calloc(total, sizeof *p->backoff_ms);
     p->first_meet = calloc(total, sizeof *p->first_meet);
     p->dns_failed = calloc(total, sizeof *p->dns_failed);
     p->fail_streak = calloc(total, sizeof *p->fail_streak);
-    if (!p->pods || !p->peers || !p->next_resolve || !p->backoff_ms || !p->first_meet || !p->dns_failed ||
+    if (!p->pods || !p->peers || !p->next_resolve || !p->last_ok || !p->backoff_ms || !p->first_meet || !p->dns_failed ||
         !p->fail_streak) {
         peers_free(p);
         snprintf(err, errlen, "out of memory for %zu peers", total);
@@ -54,6 +55,7 @@ void peers_free(peers_t *p)
     free(p->pods);
     free(p->peers);
     free(p->next_resolve);
+    free(p->last_ok);
     free(p->backoff_ms);
     free(p->first_meet);
     free(p->dns_failed);
@@ -109,7 +111,8 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
                     p->first_meet[k] = -1;
                 }
                 p->backoff_ms[k] = 100;
-                p->next_resolve[k] = now + 2000;
+                p->last_ok[k] = now;
+                p->next_resolve[k] = now + PEERS_REFRESH_MS;
             } else {
                 /* A failed lookup says nothing about the pod: keep what we knew. "No such name"
                  * means the pod is gone (or not created yet). */
@@ -129,6 +132,20 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
     if (troubled)
         snprintf(err, errlen, "DNS lookups failing for %d of %zu peers, e.g. %s", troubled, p->n, p->dns_trouble);
     return troubled;
+}
+
+void peers_note_view(peers_t *p, const cv_view_t *view, int64_t now)
+{
+    for (size_t k = 0; k < p->n; k++) {
+        const dec_peer_t *d = &p->peers[k];
+        int64_t settled = p->last_ok[k] + PEERS_SETTLED_MS;
+        if (!d->resolved || p->next_resolve[k] > now + 500 || p->next_resolve[k] >= settled) continue;
+        for (size_t i = 0; i < view->n; i++) {
+            const cv_node_t *node = &view->nodes[i];
+            if ((node->flags & CV_MYSELF) || !node->link_connected || cv_is_down(node)) continue;
+            if (strcmp(node->ip, d->ip) == 0) { p->next_resolve[k] = settled; break; }
+        }
+    }
 }
 
 void peers_update_meet_ages(peers_t *p, int64_t now)

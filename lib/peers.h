@@ -1,6 +1,8 @@
 /* peers: every other pod of the topology, its DNS answer, and when we last MEET-ed it.
  * Resolution follows a schedule: names that do not resolve yet are retried with back-off
- * (100 ms doubling to 1 s); resolved names are refreshed every 2 s (IPs change on restart). */
+ * (100 ms doubling to 1 s); resolved names are refreshed every 2 s (IPs change on restart), except
+ * a peer this node is connected to at that address: it is refreshed every PEERS_SETTLED_MS. With
+ * 200 pods, refreshing every name every 2 s alone is 20 000 lookups a second for the DNS server. */
 #ifndef RCI_PEERS_H
 #define RCI_PEERS_H
 
@@ -14,11 +16,15 @@
 #include "rclient.h"
 #include "topology.h"
 
+#define PEERS_REFRESH_MS 2000
+#define PEERS_SETTLED_MS 10000
+
 typedef struct {
     size_t n;
     topo_pod_t *pods;        /* owned */
     dec_peer_t *peers;       /* owned; name/fqdn point into pods */
     int64_t *next_resolve;   /* owned; absolute ms */
+    int64_t *last_ok;        /* owned; absolute ms of the last answer with an address */
     int *backoff_ms;         /* owned */
     int64_t *first_meet;     /* owned; absolute ms of the first MEET to peers[k].ip, -1 none */
     int *dns_failed;         /* owned; the name's lookups are failing (not "no such name"): trouble */
@@ -36,6 +42,10 @@ void peers_free(peers_t *p);
  * Returns the number of names whose last lookup failed for a reason other than "not found"
  * (DNS trouble; err then says which), or -1 when the resolver could not be set up. */
 int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen);
+/* A peer whose node this node's view shows connected, at the address DNS gave, is up there: its
+ * next lookup waits until PEERS_SETTLED_MS after its last answer. Looks only at peers due within
+ * the next half second, so a round costs little with hundreds of peers. */
+void peers_note_view(peers_t *p, const cv_view_t *view, int64_t now);
 /* Fill since_meet_ms of every peer for this moment. */
 void peers_update_meet_ages(peers_t *p, int64_t now);
 void peers_note_meet(peers_t *p, size_t k, int64_t now);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,6 +139,47 @@ static void act(run_t *r, const dec_action_t *a, volatile sig_atomic_t *interrup
     if (rc != 0) LOG_W("%s failed, will retry: %s", dec_kind_name(a->kind), err);
 }
 
+/* Several MEETs (a new node meets every peer) in one pipeline: one round trip to the local server
+ * instead of one per peer, which on a loaded node costs a scheduling delay each. */
+static void meet_batch(run_t *r, const dec_action_t *a, size_t n)
+{
+    if (n == 1) { act(r, a, NULL); return; }
+    char port[16], bus[16], err[RCI_ERR_LEN];
+    snprintf(port, sizeof port, "%d", r->cfg->port);
+    snprintf(bus, sizeof bus, "%d", r->cfg->bus_port);
+    const char **argv = calloc(n * 5, sizeof *argv);
+    const char *const **argvs = calloc(n, sizeof *argvs);
+    int *argcs = calloc(n, sizeof *argcs);
+    redisReply **replies = calloc(n, sizeof *replies);
+    if (!argv || !argvs || !argcs || !replies) {
+        free(argv); free(argvs); free(argcs); free(replies);
+        LOG_W("meet: out of memory for %zu peers; will retry", n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const dec_peer_t *p = &r->peers.peers[a[i].peer];
+        const char **v = argv + i * 5;
+        v[0] = "CLUSTER"; v[1] = "MEET"; v[2] = p->ip; v[3] = port; v[4] = bus;
+        argvs[i] = v;
+        argcs[i] = 5;
+        LOG_I("meet %s at %s (%s)", p->name, p->ip, a[i].reason);
+    }
+    if (rc_pipeline(&r->rc, (int)n, argcs, argvs, replies, err, sizeof err) != 0) {
+        LOG_W("meet failed, will retry: %s", err);
+    } else {
+        int64_t now = clock_now_ms();
+        for (size_t i = 0; i < n; i++) {
+            const dec_peer_t *p = &r->peers.peers[a[i].peer];
+            if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR)
+                LOG_W("meet %s at %s failed, will retry: %s", p->name, p->ip, replies[i]->str);
+            else
+                peers_note_meet(&r->peers, (size_t)a[i].peer, now);
+            freeReplyObject(replies[i]);
+        }
+    }
+    free(argv); free(argvs); free(argcs); free(replies);
+}
+
 static void log_wait(run_t *r, const char *reason)
 {
     int64_t now = clock_now_ms();
@@ -192,6 +234,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
             clock_sleep_ms(ROUND_MS, r->deadline);
             continue;
         }
+        peers_note_view(&r->peers, &o.local, clock_now_ms());
         peers_update_meet_ages(&r->peers, clock_now_ms());
         o.heard_since_unix_ms = r->started_unix_ms;
         o.elapsed_ms = clock_now_ms() - r->started;
@@ -210,7 +253,12 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         }
         const dec_action_t *v = dec_verdict(&plan);
         if (round == 0) LOG_I("goal: %s", plan.role);
-        for (size_t i = 0; i + 1 < plan.n; i++) act(r, &plan.actions[i], interrupted);
+        for (size_t i = 0; i + 1 < plan.n; i++) {
+            size_t j = i;
+            while (j + 1 < plan.n && plan.actions[j].kind == ACT_MEET) j++;
+            if (j > i) { meet_batch(r, &plan.actions[i], j - i); i = j - 1; }
+            else act(r, &plan.actions[i], interrupted);
+        }
         int status = -1;
         if (v->kind == ACT_DONE) {
             const cv_node_t *me = cv_myself(&o.local);

@@ -230,8 +230,23 @@ static void replica_flow(void)
     CHECK_CONTAINS(v->reason, "redis-shard1-0");
     CHECK(count(&w, ACT_SET_EPOCH) == 0 && count(&w, ACT_ADD_SLOTS) == 0);
 
+    /* A cluster being formed (no node of this shard owns a slot, another shard's master already
+     * claimed): follow the empty pod 0 at once. */
     node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 0, NULL);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
     resolve(&w, 1, 0, "198.18.0.12", 50);
+    decide(&w);
+    const dec_action_t *r0 = find(&w, ACT_REPLICATE);
+    CHECK(r0 && strcmp(r0->node_id, id_of(1, 0, 0)) == 0);
+    /* ... but not when pod 0 is suspected down, and not while a failed node still owns slots. */
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master,fail?", NULL, 0, NULL);
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_REPLICATE) == 0);
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 0, NULL);
+    node(&w, id_of(1, 0, 1), 1, 0, "198.18.0.22", "master,fail", NULL, 3, "5461-10921");
     CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_REPLICATE) == 0);
 
     w.text[0] = '\0';
