@@ -84,100 +84,119 @@ static void forget_everywhere(run_t *r, const char *id, volatile sig_atomic_t *i
     LOG_I("forgot %s on %d of %zu peers and here", id, told, m);
 }
 
-/* Perform one action; transient errors are logged and retried next round. */
-static void act(run_t *r, const dec_action_t *a, volatile sig_atomic_t *interrupted)
-{
-    char err[RCI_ERR_LEN];
+/* One action on the local server: its command (logged as it is sent). FORGET is not one: it goes
+ * to every peer (forget_everywhere). */
+typedef struct {
+    const char *argv[5];
+    int argc;
     char b1[32], b2[32];
-    int rc = 0;
+} local_cmd_t;
+
+static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
+{
+    memset(c, 0, sizeof *c);
     switch (a->kind) {
-    case ACT_SET_EPOCH: {
-        snprintf(b1, sizeof b1, "%llu", (unsigned long long)a->epoch);
-        const char *argv[] = { "CLUSTER", "SET-CONFIG-EPOCH", b1 };
-        LOG_I("set config epoch %s (%s)", b1, a->reason);
-        rc = rc_simple(&r->rc, err, sizeof err, 3, argv);
+    case ACT_SET_EPOCH:
+        snprintf(c->b1, sizeof c->b1, "%llu", (unsigned long long)a->epoch);
+        c->argv[0] = "CLUSTER"; c->argv[1] = "SET-CONFIG-EPOCH"; c->argv[2] = c->b1; c->argc = 3;
+        LOG_I("set config epoch %s (%s)", c->b1, a->reason);
         break;
-    }
     case ACT_MEET: {
-        dec_peer_t *p = &r->peers.peers[a->peer];
-        snprintf(b1, sizeof b1, "%d", r->cfg->port);
-        snprintf(b2, sizeof b2, "%d", r->cfg->bus_port);
-        const char *argv[] = { "CLUSTER", "MEET", p->ip, b1, b2 };
+        const dec_peer_t *p = &r->peers.peers[a->peer];
+        snprintf(c->b1, sizeof c->b1, "%d", r->cfg->port);
+        snprintf(c->b2, sizeof c->b2, "%d", r->cfg->bus_port);
+        c->argv[0] = "CLUSTER"; c->argv[1] = "MEET"; c->argv[2] = p->ip; c->argv[3] = c->b1; c->argv[4] = c->b2;
+        c->argc = 5;
         LOG_I("meet %s at %s (%s)", p->name, p->ip, a->reason);
-        rc = rc_simple(&r->rc, err, sizeof err, 5, argv);
-        if (rc == 0) peers_note_meet(&r->peers, (size_t)a->peer, clock_now_ms());
         break;
     }
-    case ACT_ADD_SLOTS: {
-        snprintf(b1, sizeof b1, "%d", a->first);
-        snprintf(b2, sizeof b2, "%d", a->last);
-        const char *argv[] = { "CLUSTER", "ADDSLOTSRANGE", b1, b2 };
-        if (a->data_lost) LOG_E("claim slots %s-%s: DATA LOST: %s", b1, b2, a->reason);
-        else LOG_I("claim slots %s-%s (%s)", b1, b2, a->reason);
-        rc = rc_simple(&r->rc, err, sizeof err, 4, argv);
+    case ACT_ADD_SLOTS:
+        snprintf(c->b1, sizeof c->b1, "%d", a->first);
+        snprintf(c->b2, sizeof c->b2, "%d", a->last);
+        c->argv[0] = "CLUSTER"; c->argv[1] = "ADDSLOTSRANGE"; c->argv[2] = c->b1; c->argv[3] = c->b2; c->argc = 4;
+        if (a->data_lost) LOG_E("claim slots %s-%s: DATA LOST: %s", c->b1, c->b2, a->reason);
+        else LOG_I("claim slots %s-%s (%s)", c->b1, c->b2, a->reason);
         break;
-    }
-    case ACT_FORGET:
-        LOG_W("forget %s everywhere (%s)", a->node_id, a->reason);
-        forget_everywhere(r, a->node_id, interrupted);
-        return;
-    case ACT_BUMP_EPOCH: {
-        const char *argv[] = { "CLUSTER", "BUMPEPOCH" };
+    case ACT_BUMP_EPOCH:
+        c->argv[0] = "CLUSTER"; c->argv[1] = "BUMPEPOCH"; c->argc = 2;
         LOG_I("bump config epoch (%s)", a->reason);
-        rc = rc_simple(&r->rc, err, sizeof err, 2, argv);
         break;
-    }
-    case ACT_REPLICATE: {
-        const char *argv[] = { "CLUSTER", "REPLICATE", a->node_id };
+    case ACT_REPLICATE:
+        c->argv[0] = "CLUSTER"; c->argv[1] = "REPLICATE"; c->argv[2] = a->node_id; c->argc = 3;
         LOG_I("replicate %s (%s)", a->node_id, a->reason);
-        rc = rc_simple(&r->rc, err, sizeof err, 3, argv);
         break;
-    }
     default:
         break;
     }
-    if (rc != 0) LOG_W("%s failed, will retry: %s", dec_kind_name(a->kind), err);
 }
 
-/* Several MEETs (a new node meets every peer) in one pipeline: one round trip to the local server
- * instead of one per peer, which on a loaded node costs a scheduling delay each. */
-static void meet_batch(run_t *r, const dec_action_t *a, size_t n)
+/* Send actions a[0..n) (all local commands) in one pipeline, followed by CLUSTER NODES when next
+ * is given: on a loaded node every round trip to the local server costs a scheduling delay (about
+ * a second with 100 busy pods on 2 cores), so a round's actions and the next round's observation
+ * share one. *have_next says whether next was filled. Failures are logged and retried next round. */
+static void send_actions(run_t *r, const dec_action_t *a, size_t n, cv_view_t *next, int *have_next)
 {
-    if (n == 1) { act(r, a, NULL); return; }
-    char port[16], bus[16], err[RCI_ERR_LEN];
-    snprintf(port, sizeof port, "%d", r->cfg->port);
-    snprintf(bus, sizeof bus, "%d", r->cfg->bus_port);
-    const char **argv = calloc(n * 5, sizeof *argv);
-    const char *const **argvs = calloc(n, sizeof *argvs);
-    int *argcs = calloc(n, sizeof *argcs);
-    redisReply **replies = calloc(n, sizeof *replies);
-    if (!argv || !argvs || !argcs || !replies) {
-        free(argv); free(argvs); free(argcs); free(replies);
-        LOG_W("meet: out of memory for %zu peers; will retry", n);
+    char err[RCI_ERR_LEN];
+    size_t m = n + (next ? 1 : 0);
+    local_cmd_t *c = calloc(n ? n : 1, sizeof *c);
+    const char *const **argvs = calloc(m, sizeof *argvs);
+    int *argcs = calloc(m, sizeof *argcs);
+    redisReply **replies = calloc(m, sizeof *replies);
+    static const char *nodes_argv[] = { "CLUSTER", "NODES" };
+    if (!c || !argvs || !argcs || !replies) {
+        free(c); free(argvs); free(argcs); free(replies);
+        LOG_W("out of memory for %zu actions; will retry", n);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        const dec_peer_t *p = &r->peers.peers[a[i].peer];
-        const char **v = argv + i * 5;
-        v[0] = "CLUSTER"; v[1] = "MEET"; v[2] = p->ip; v[3] = port; v[4] = bus;
-        argvs[i] = v;
-        argcs[i] = 5;
-        LOG_I("meet %s at %s (%s)", p->name, p->ip, a[i].reason);
+        local_cmd(r, &a[i], &c[i]);
+        argvs[i] = c[i].argv;
+        argcs[i] = c[i].argc;
     }
-    if (rc_pipeline(&r->rc, (int)n, argcs, argvs, replies, err, sizeof err) != 0) {
-        LOG_W("meet failed, will retry: %s", err);
+    if (next) { argvs[n] = nodes_argv; argcs[n] = 2; }
+    if (rc_pipeline(&r->rc, (int)m, argcs, argvs, replies, err, sizeof err) != 0) {
+        LOG_W("%s failed, will retry: %s", n == 1 ? dec_kind_name(a[0].kind) : "actions", err);
     } else {
         int64_t now = clock_now_ms();
         for (size_t i = 0; i < n; i++) {
-            const dec_peer_t *p = &r->peers.peers[a[i].peer];
-            if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR)
-                LOG_W("meet %s at %s failed, will retry: %s", p->name, p->ip, replies[i]->str);
-            else
+            if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR) {
+                if (a[i].kind == ACT_MEET)
+                    LOG_W("meet %s at %s failed, will retry: %s", r->peers.peers[a[i].peer].name,
+                          r->peers.peers[a[i].peer].ip, replies[i]->str);
+                else
+                    LOG_W("%s failed, will retry: %s: %s", dec_kind_name(a[i].kind), r->rc.where, replies[i]->str);
+            } else if (a[i].kind == ACT_MEET) {
                 peers_note_meet(&r->peers, (size_t)a[i].peer, now);
-            freeReplyObject(replies[i]);
+            }
+        }
+        if (next) {
+            if (rc_parse_cluster_nodes(replies[n], r->rc.where, next, err, sizeof err) == 0) *have_next = 1;
+            else cv_free(next); /* the next round reads it again */
         }
     }
-    free(argv); free(argvs); free(argcs); free(replies);
+    for (size_t i = 0; i < m; i++) freeReplyObject(replies[i]);
+    free(c); free(argvs); free(argcs); free(replies);
+}
+
+/* A round's actions, in the plan's order: local commands batched (the last batch carries the next
+ * observation), FORGET to every peer in between. */
+static void act_all(run_t *r, const dec_plan_t *plan, volatile sig_atomic_t *interrupted, cv_view_t *next,
+                    int *have_next)
+{
+    size_t n = plan->n ? plan->n - 1 : 0; /* the verdict is last */
+    size_t i = 0;
+    while (i < n) {
+        if (plan->actions[i].kind == ACT_FORGET) {
+            LOG_W("forget %s everywhere (%s)", plan->actions[i].node_id, plan->actions[i].reason);
+            forget_everywhere(r, plan->actions[i].node_id, interrupted);
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && plan->actions[j].kind != ACT_FORGET) j++;
+        send_actions(r, &plan->actions[i], j - i, j == n ? next : NULL, have_next);
+        i = j;
+    }
 }
 
 static void log_wait(run_t *r, const char *reason)
@@ -200,7 +219,8 @@ static int ensure_conn(run_t *r, char *err, size_t errlen)
 }
 
 /* The reconcile loop. Returns an RCI_* status; err explains a failure. */
-static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
+static int reconcile_rounds(run_t *r, volatile sig_atomic_t *interrupted, cv_view_t *next, int *have_next, char *err,
+                            size_t errlen)
 {
     int64_t next_dns_warn = 0;
     char last_summary[2048] = "";
@@ -223,7 +243,11 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
          * the deadline, not a failure. A server that died is one (srv_alive). */
         char lerr[RCI_ERR_LEN];
-        if (ensure_conn(r, lerr, sizeof lerr) != 0 || rc_cluster_nodes(&r->rc, &o.local, lerr, sizeof lerr) != 0) {
+        if (*have_next) {
+            o.local = *next; /* read with the last round's actions */
+            memset(next, 0, sizeof *next);
+            *have_next = 0;
+        } else if (ensure_conn(r, lerr, sizeof lerr) != 0 || rc_cluster_nodes(&r->rc, &o.local, lerr, sizeof lerr) != 0) {
             if (!srv_alive(&r->srv)) {
                 snprintf(err, errlen, "the temporary redis-server exited; see its log lines above");
                 srv_log_tail(&r->srv, 10);
@@ -253,12 +277,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         }
         const dec_action_t *v = dec_verdict(&plan);
         if (round == 0) LOG_I("goal: %s", plan.role);
-        for (size_t i = 0; i + 1 < plan.n; i++) {
-            size_t j = i;
-            while (j + 1 < plan.n && plan.actions[j].kind == ACT_MEET) j++;
-            if (j > i) { meet_batch(r, &plan.actions[i], j - i); i = j - 1; }
-            else act(r, &plan.actions[i], interrupted);
-        }
+        act_all(r, &plan, interrupted, next, have_next);
         int status = -1;
         if (v->kind == ACT_DONE) {
             const cv_node_t *me = cv_myself(&o.local);
@@ -283,6 +302,16 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         if (status >= 0) return status;
         clock_sleep_ms(dns ? ROUND_MS * 4 : ROUND_MS, r->deadline);
     }
+}
+
+static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
+{
+    cv_view_t next;
+    memset(&next, 0, sizeof next);
+    int have_next = 0;
+    int status = reconcile_rounds(r, interrupted, &next, &have_next, err, errlen);
+    if (have_next) cv_free(&next);
+    return status;
 }
 
 static const char *advice(int status)
