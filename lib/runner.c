@@ -368,8 +368,8 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
     }
     rc_close(&r.rc);
     char serr[RCI_ERR_LEN] = "";
-    /* Stopping gets its own few seconds even after the deadline: a clean stop keeps nodes.conf. */
-    if (srv_stop(&r.srv, clock_now_ms() + 5000, serr, sizeof serr) != 0 && status == RCI_OK) {
+    /* Stopping gets its own time even after the deadline: a clean stop keeps nodes.conf. */
+    if (srv_stop(&r.srv, clock_now_ms() + SRV_STOP_MS, serr, sizeof serr) != 0 && status == RCI_OK) {
         snprintf(err, sizeof err, "%s", serr);
         status = RCI_ERR_RUNTIME;
     }

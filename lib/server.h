@@ -30,7 +30,11 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
                              size_t errlen);
 /* Start the temporary server and wait (until deadline) until it answers PING on its socket. */
 int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t errlen);
-/* Save nodes.conf, shut down without saving data, reap; SIGTERM then SIGKILL if it lingers. */
+/* How long stopping may take (the save of nodes.conf included), even past the run's deadline:
+ * within kubelet's default 30 s grace when the pod is being stopped. */
+#define SRV_STOP_MS 15000
+/* Save nodes.conf (waiting for the answer until deadline), shut down without saving data, reap;
+ * SIGTERM then SIGKILL if it lingers. */
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen);
 /* Is the temporary server still running? (Reaps it when it exited.) */
 int srv_alive(srv_t *srv);
