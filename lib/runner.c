@@ -34,6 +34,7 @@ typedef struct {
     int64_t started_unix_ms;  /* wall clock, the scale of CLUSTER NODES's pong times */
     char last_reason[RCI_ERR_LEN];
     int64_t last_reason_at;
+    cv_view_t next;           /* the local CLUSTER NODES read with the last round's actions; n 0: none */
 } run_t;
 
 static void describe_nodes_conf(const cfg_t *cfg)
@@ -130,14 +131,14 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
     }
 }
 
-/* Send actions a[0..n) (all local commands) in one pipeline, followed by CLUSTER NODES when next
- * is given: on a loaded node every round trip to the local server costs a scheduling delay (about
- * a second with 100 busy pods on 2 cores), so a round's actions and the next round's observation
- * share one. *have_next says whether next was filled. Failures are logged and retried next round. */
-static void send_actions(run_t *r, const dec_action_t *a, size_t n, cv_view_t *next, int *have_next)
+/* Send actions a[0..n) (all local commands) in one pipeline, followed by CLUSTER NODES into
+ * r->next when read_next: on a loaded node every round trip to the local server costs a scheduling
+ * delay (about a second with 100 busy pods on 2 cores), so a round's actions and the next round's
+ * observation share one. Failures are logged and retried next round. */
+static void send_actions(run_t *r, const dec_action_t *a, size_t n, int read_next)
 {
     char err[RCI_ERR_LEN];
-    size_t m = n + (next ? 1 : 0);
+    size_t m = n + (read_next ? 1 : 0);
     local_cmd_t *c = calloc(n ? n : 1, sizeof *c);
     const char *const **argvs = calloc(m, sizeof *argvs);
     int *argcs = calloc(m, sizeof *argcs);
@@ -153,7 +154,7 @@ static void send_actions(run_t *r, const dec_action_t *a, size_t n, cv_view_t *n
         argvs[i] = c[i].argv;
         argcs[i] = c[i].argc;
     }
-    if (next) { argvs[n] = nodes_argv; argcs[n] = 2; }
+    if (read_next) { argvs[n] = nodes_argv; argcs[n] = 2; }
     if (rc_pipeline(&r->rc, (int)m, argcs, argvs, replies, err, sizeof err) != 0) {
         LOG_W("%s failed, will retry: %s", n == 1 ? dec_kind_name(a[0].kind) : "actions", err);
     } else {
@@ -169,10 +170,8 @@ static void send_actions(run_t *r, const dec_action_t *a, size_t n, cv_view_t *n
                 peers_note_meet(&r->peers, (size_t)a[i].peer, now);
             }
         }
-        if (next) {
-            if (rc_parse_cluster_nodes(replies[n], r->rc.where, next, err, sizeof err) == 0) *have_next = 1;
-            else cv_free(next); /* the next round reads it again */
-        }
+        if (read_next && rc_parse_cluster_nodes(replies[n], r->rc.where, &r->next, err, sizeof err) != 0)
+            cv_free(&r->next); /* the next round reads it again */
     }
     for (size_t i = 0; i < m; i++) freeReplyObject(replies[i]);
     free(c); free(argvs); free(argcs); free(replies);
@@ -180,8 +179,7 @@ static void send_actions(run_t *r, const dec_action_t *a, size_t n, cv_view_t *n
 
 /* A round's actions, in the plan's order: local commands batched (the last batch carries the next
  * observation), FORGET to every peer in between. */
-static void act_all(run_t *r, const dec_plan_t *plan, volatile sig_atomic_t *interrupted, cv_view_t *next,
-                    int *have_next)
+static void act_all(run_t *r, const dec_plan_t *plan, volatile sig_atomic_t *interrupted)
 {
     size_t n = plan->n ? plan->n - 1 : 0; /* the verdict is last */
     size_t i = 0;
@@ -194,7 +192,7 @@ static void act_all(run_t *r, const dec_plan_t *plan, volatile sig_atomic_t *int
         }
         size_t j = i;
         while (j < n && plan->actions[j].kind != ACT_FORGET) j++;
-        send_actions(r, &plan->actions[i], j - i, j == n ? next : NULL, have_next);
+        send_actions(r, &plan->actions[i], j - i, j == n);
         i = j;
     }
 }
@@ -219,8 +217,7 @@ static int ensure_conn(run_t *r, char *err, size_t errlen)
 }
 
 /* The reconcile loop. Returns an RCI_* status; err explains a failure. */
-static int reconcile_rounds(run_t *r, volatile sig_atomic_t *interrupted, cv_view_t *next, int *have_next, char *err,
-                            size_t errlen)
+static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
     int64_t next_dns_warn = 0;
     char last_summary[2048] = "";
@@ -243,10 +240,9 @@ static int reconcile_rounds(run_t *r, volatile sig_atomic_t *interrupted, cv_vie
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
          * the deadline, not a failure. A server that died is one (srv_alive). */
         char lerr[RCI_ERR_LEN];
-        if (*have_next) {
-            o.local = *next; /* read with the last round's actions */
-            memset(next, 0, sizeof *next);
-            *have_next = 0;
+        if (r->next.n > 0) {
+            o.local = r->next; /* read with the last round's actions */
+            memset(&r->next, 0, sizeof r->next);
         } else if (ensure_conn(r, lerr, sizeof lerr) != 0 || rc_cluster_nodes(&r->rc, &o.local, lerr, sizeof lerr) != 0) {
             if (!srv_alive(&r->srv)) {
                 snprintf(err, errlen, "the temporary redis-server exited; see its log lines above");
@@ -277,7 +273,7 @@ static int reconcile_rounds(run_t *r, volatile sig_atomic_t *interrupted, cv_vie
         }
         const dec_action_t *v = dec_verdict(&plan);
         if (round == 0) LOG_I("goal: %s", plan.role);
-        act_all(r, &plan, interrupted, next, have_next);
+        act_all(r, &plan, interrupted);
         int status = -1;
         if (v->kind == ACT_DONE) {
             const cv_node_t *me = cv_myself(&o.local);
@@ -302,16 +298,6 @@ static int reconcile_rounds(run_t *r, volatile sig_atomic_t *interrupted, cv_vie
         if (status >= 0) return status;
         clock_sleep_ms(dns ? ROUND_MS * 4 : ROUND_MS, r->deadline);
     }
-}
-
-static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
-{
-    cv_view_t next;
-    memset(&next, 0, sizeof next);
-    int have_next = 0;
-    int status = reconcile_rounds(r, interrupted, &next, &have_next, err, errlen);
-    if (have_next) cv_free(&next);
-    return status;
 }
 
 static const char *advice(int status)
@@ -367,6 +353,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         status = reconcile(&r, interrupted, err, sizeof err);
     }
     rc_close(&r.rc);
+    cv_free(&r.next);
     char serr[RCI_ERR_LEN] = "";
     /* Stopping gets its own time even after the deadline: a clean stop keeps nodes.conf. */
     if (srv_stop(&r.srv, clock_now_ms() + SRV_STOP_MS, serr, sizeof serr) != 0 && status == RCI_OK) {
