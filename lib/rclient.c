@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "reply.h"
 
 void rc_wipe(void *p, size_t n)
 {
@@ -32,7 +33,7 @@ static void conn_release(rc_conn_t *rc)
     if (rc->has_fd) close(rc->fd);
     rc->has_fd = 0;
     rc->fd = -1;
-    if (rc->reader) redisReaderFree(rc->reader);
+    reply_reader_free(rc->reader);
     rc->reader = NULL;
     rc->live = 0;
 }
@@ -142,7 +143,7 @@ int rc_op_start(rc_op_t *op, const char *ip, int port, const rc_auth_t *auth, in
     tls_ctx_t *tls = port >= 0 && auth ? auth->tls : NULL;
     if (port < 0) snprintf(op->conn.where, sizeof op->conn.where, "unix:%s", ip);
     else snprintf(op->conn.where, sizeof op->conn.where, "%s:%d%s", ip, port, tls ? " (TLS)" : "");
-    op->conn.reader = redisReaderCreate();
+    op->conn.reader = reply_reader_new();
     if (!op->conn.reader || queue_auth(op, auth) != 0 || (argc > 0 && append_command(op, argc, argv) != 0)) {
         op_fail(op, -1, "out of memory");
         return -1;
@@ -187,13 +188,13 @@ static void op_read(rc_op_t *op)
             return;
         }
         if (redisReaderFeed(op->conn.reader, buf, (size_t)n) != REDIS_OK) {
-            op_fail(op, RC_IO_FAILED, "malformed reply: %s", op->conn.reader->errstr);
+            op_fail(op, RC_IO_FAILED, "malformed reply: %s", reply_reader_error(op->conn.reader));
             return;
         }
         for (;;) {
             void *reply = NULL;
             if (redisReaderGetReply(op->conn.reader, &reply) != REDIS_OK) {
-                op_fail(op, RC_IO_FAILED, "malformed reply: %s", op->conn.reader->errstr);
+                op_fail(op, RC_IO_FAILED, "malformed reply: %s", reply_reader_error(op->conn.reader));
                 return;
             }
             if (!reply) break;

@@ -1,15 +1,16 @@
 /* libFuzzer target: a peer's raw reply bytes (what a TLS connection hands over) through hiredis's
- * redisReader, as rclient feeds it, then the CLUSTER NODES handling of whatever reply comes out:
+ * redisReader (lib/reply.c's bounded one), as rclient feeds it, then the CLUSTER NODES handling of whatever reply comes out:
  * wrong types, truncated or huge replies must be errors, never a crash or an out-of-bounds read. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cview.h"
 #include "rclient.h"
+#include "reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    redisReader *reader = redisReaderCreate();
+    redisReader *reader = reply_reader_new();
     if (!reader) return 0;
     /* Fed in uneven pieces, as reads from a socket arrive. */
     size_t off = 0, piece = 1;
@@ -27,6 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             reply = NULL;
         }
     }
-    redisReaderFree(reader);
+    reply_reader_free(reader);
     return 0;
 }
