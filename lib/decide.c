@@ -245,6 +245,7 @@ static int plan_meets(const ctx_t *c, dec_plan_t *plan)
         dec_action_t *a = push(plan, ACT_MEET);
         if (!a) return -1;
         a->peer = (int)k;
+        a->moved = n != NULL;
         snprintf(a->reason, sizeof a->reason, "%s (%s) is %s", p->name, p->ip,
                  n ? "known at an old address" : "not known to this node");
     }

@@ -53,6 +53,7 @@ typedef struct {
     int first, last;
     uint64_t epoch;
     int data_lost;         /* ACT_ADD_SLOTS of orphaned slots: their keys are gone */
+    int moved;             /* ACT_MEET: the view knows this peer at an old address (it restarted) */
     char reason[320];
 } dec_action_t;
 

@@ -93,6 +93,7 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
             return -1;
         }
         now = clock_now_ms();
+        size_t fresh = 0;
         for (size_t i = 0; i < m; i++) {
             size_t k = idx[i];
             dec_peer_t *d = &p->peers[k];
@@ -104,8 +105,10 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
                 snprintf(p->dns_trouble, sizeof p->dns_trouble, "%s: %s", d->fqdn, res[i].detail);
             if (res[i].status == DNS_OK) {
                 if (!d->resolved || strcmp(d->ip, res[i].ip) != 0) {
+                    /* A pod that moved is worth a line each; first answers are summed up below. */
                     if (d->resolved) LOG_I("dns: %s -> %s (was %s)", d->fqdn, res[i].ip, d->ip);
-                    else LOG_I("dns: %s -> %s", d->fqdn, res[i].ip);
+                    else LOG_D("dns: %s -> %s", d->fqdn, res[i].ip);
+                    if (!d->resolved) fresh++;
                     snprintf(d->ip, sizeof d->ip, "%s", res[i].ip);
                     d->resolved = 1;
                     p->first_meet[k] = -1;
@@ -124,6 +127,12 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
                 p->next_resolve[k] = now + p->backoff_ms[k];
                 if (p->backoff_ms[k] < 1000) p->backoff_ms[k] *= 2;
             }
+        }
+        if (fresh) {
+            size_t known = 0;
+            for (size_t k = 0; k < p->n; k++) known += p->peers[k].resolved != 0;
+            LOG_I("dns: %zu peer name%s resolved for the first time (%zu of %zu peers resolve now)", fresh,
+                  fresh == 1 ? "" : "s", known, p->n);
         }
     }
     free(names); free(idx); free(res);

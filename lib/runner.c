@@ -108,7 +108,9 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
         snprintf(c->b2, sizeof c->b2, "%d", r->cfg->bus_port);
         c->argv[0] = "CLUSTER"; c->argv[1] = "MEET"; c->argv[2] = p->ip; c->argv[3] = c->b1; c->argv[4] = c->b2;
         c->argc = 5;
-        LOG_I("meet %s at %s (%s)", p->name, p->ip, a->reason);
+        /* A peer that moved matters at 3 a.m.; new peers are summed up per round (log_new_meets). */
+        if (a->moved) LOG_I("meet %s at %s (%s)", p->name, p->ip, a->reason);
+        else LOG_D("meet %s at %s (%s)", p->name, p->ip, a->reason);
         break;
     }
     case ACT_ADD_SLOTS:
@@ -129,6 +131,27 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
     default:
         break;
     }
+}
+
+/* One line for a round's MEETs to peers this node does not know yet (a new node of a 100-shard
+ * cluster meets 199 of them): how many, and the first few names; each one is at debug level. */
+static void log_new_meets(const run_t *r, const dec_action_t *a, size_t n)
+{
+    char names[256] = "";
+    size_t len = 0, count = 0, shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].kind != ACT_MEET || a[i].moved) continue;
+        count++;
+        if (shown == 4) continue;
+        const dec_peer_t *p = &r->peers.peers[a[i].peer];
+        int w = snprintf(names + len, sizeof names - len, "%s%s (%s)", shown ? ", " : "", p->name, p->ip);
+        if (w < 0 || (size_t)w >= sizeof names - len) { shown = 4; continue; }
+        len += (size_t)w;
+        shown++;
+    }
+    if (count == 0) return;
+    if (count > shown) LOG_I("meet %zu peers not known to this node: %s and %zu more", count, names, count - shown);
+    else LOG_I("meet %zu peer%s not known to this node: %s", count, count == 1 ? "" : "s", names);
 }
 
 /* Send actions a[0..n) (all local commands) in one pipeline, followed by CLUSTER NODES into
@@ -154,6 +177,7 @@ static void send_actions(run_t *r, const dec_action_t *a, size_t n, int read_nex
         argvs[i] = c[i].argv;
         argcs[i] = c[i].argc;
     }
+    log_new_meets(r, a, n);
     if (read_next) { argvs[n] = nodes_argv; argcs[n] = 2; }
     if (rc_pipeline(&r->rc, (int)m, argcs, argvs, replies, err, sizeof err) != 0) {
         LOG_W("%s failed, will retry: %s", n == 1 ? dec_kind_name(a[0].kind) : "actions", err);

@@ -1,6 +1,7 @@
 /* clusterwait: a benchmark helper (not shipped). Polls every node of a cluster until it is fully
  * ready: every node cluster_state:ok, every view holds exactly N healthy nodes, S masters own
- * slots, every replica's link is up. Prints the wall-clock epoch time (seconds) it saw that.
+ * slots, every replica's link is up, all seen in one pass. Prints the wall-clock epoch time
+ * (seconds) at the end of that pass.
  * A password comes from $REDISCLI_AUTH; with $CW_TLS_DIR (ca.crt, node.crt, node.key, as podsim
  * --tls makes them) it connects with TLS, through the project's own client (lib/rclient).
  * usage: clusterwait TIMEOUT_S MASTERS ip:port... */
@@ -27,31 +28,29 @@ typedef struct {
     int port;
 } node_t;
 
-static redisReply *cmd(node_t *n, const char *a0, const char *a1)
+/* One round trip per node: CLUSTER INFO, CLUSTER NODES and INFO replication in one pipeline. */
+static int ask(node_t *n, redisReply **rep)
 {
     char err[512];
-    if (!rc_connected(&n->rc) && rc_connect_tcp(&n->rc, n->ip, n->port, n->auth, 200, err, sizeof err) != 0)
-        return NULL;
-    const char *argv[] = { a0, a1 };
-    redisReply *r;
-    if (rc_command(&n->rc, &r, err, sizeof err, 2, argv) != 0) return NULL;
-    return r;
+    if (!rc_connected(&n->rc) && rc_connect_tcp(&n->rc, n->ip, n->port, n->auth, 1000, err, sizeof err) != 0)
+        return -1;
+    static const char *info[] = { "CLUSTER", "INFO" }, *nodes[] = { "CLUSTER", "NODES" }, *repl[] = { "INFO", "replication" };
+    const char *const *argvs[] = { info, nodes, repl };
+    const int argcs[] = { 2, 2, 2 };
+    return rc_pipeline(&n->rc, 3, argcs, argvs, rep, err, sizeof err);
 }
 
 /* One node's verdict: 1 ready, 0 not yet. */
 static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
 {
+    redisReply *rep[3];
+    if (ask(c, rep) != 0) return 0;
     int ok = 0;
-    redisReply *info = cmd(c, "CLUSTER", "INFO");
-    if (!info) return 0;
+    const redisReply *info = rep[0], *nodes = rep[1], *repl = rep[2];
     int state_ok = info->type == REDIS_REPLY_STRING && strstr(info->str, "cluster_state:ok");
-    freeReplyObject(info);
-    if (!state_ok) return 0;
-    redisReply *nodes = cmd(c, "CLUSTER", "NODES");
-    if (!nodes) return 0;
-    if (nodes->type == REDIS_REPLY_STRING) {
+    if (state_ok && nodes->type == REDIS_REPLY_STRING) {
         int lines = 0, bad = 0, replica = 0, slots = 0;
-        for (char *l = nodes->str; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        for (const char *l = nodes->str; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
             char line[1024];
             size_t len = strcspn(l, "\n");
             if (len == 0) break;
@@ -69,13 +68,10 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
         }
         *is_master_with_slots = !replica && slots;
         ok = lines == n_nodes && bad == 0;
-        if (ok && replica) {
-            redisReply *repl = cmd(c, "INFO", "replication");
-            ok = repl && repl->type == REDIS_REPLY_STRING && strstr(repl->str, "master_link_status:up");
-            if (repl) freeReplyObject(repl);
-        }
+        if (ok && replica)
+            ok = repl->type == REDIS_REPLY_STRING && strstr(repl->str, "master_link_status:up") != NULL;
     }
-    freeReplyObject(nodes);
+    for (int i = 0; i < 3; i++) freeReplyObject(rep[i]);
     return ok;
 }
 
@@ -104,18 +100,34 @@ int main(int argc, char **argv)
         nodes[i].port = atoi(colon + 1);
         nodes[i].auth = &auth;
     }
+    /* Nodes are polled one after another, so a pass over 200 nodes of a busy cluster takes a while:
+     * each node is polled until it is ready, then one pass over all of them must find every node
+     * ready at once (a node that flipped back is polled again). The time printed is the end of
+     * that pass. */
     int rc = 1;
+    char *seen = calloc((size_t)n, 1);
+    if (!seen) return 2;
     while (now_s() < deadline) {
-        int all = 1, m = 0;
-        for (int i = 0; i < n && all; i++) {
+        int pending = 0;
+        for (int i = 0; i < n; i++) {
             int ms = 0;
-            all = node_ready(&nodes[i], n, &ms);
-            m += ms;
+            if (!seen[i]) seen[i] = (char)node_ready(&nodes[i], n, &ms);
+            pending += !seen[i];
         }
-        if (all && m == masters) { printf("%.3f\n", now_s()); rc = 0; break; }
+        if (pending == 0) {
+            int all = 1, m = 0;
+            for (int i = 0; i < n; i++) {
+                int ms = 0;
+                seen[i] = (char)node_ready(&nodes[i], n, &ms);
+                all &= seen[i];
+                m += ms;
+            }
+            if (all && m == masters) { printf("%.3f\n", now_s()); rc = 0; break; }
+        }
         struct timespec ts = { 0, 20 * 1000000L };
         nanosleep(&ts, NULL);
     }
+    free(seen);
     for (int i = 0; i < n; i++) rc_close(&nodes[i].rc);
     free(nodes);
     tls_ctx_free(auth.tls);

@@ -156,6 +156,7 @@ static void fresh_master_meets_first(void)
     const dec_action_t *v = decide(&w);
     CHECK(v->kind == ACT_WAIT);
     CHECK(count(&w, ACT_MEET) == 2);
+    CHECK(find(&w, ACT_MEET) && !find(&w, ACT_MEET)->moved);
     CHECK(count(&w, ACT_ADD_SLOTS) == 0);
     CHECK(find(&w, ACT_SET_EPOCH) != NULL);
     world_free(&w);
@@ -209,6 +210,7 @@ static void master_with_slots(void)
     const dec_action_t *m = find(&w, ACT_MEET);
     CHECK(m && strcmp(w.peers[m->peer].ip, "198.18.0.10") == 0);
     CHECK_CONTAINS(m->reason, "old address");
+    CHECK(m && m->moved); /* logged one by one, not summed up with new peers */
     /* After the handshake the view has the new address. */
     w.text[0] = '\0';
     node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.30", "myself,master", NULL, 3, "10922-16383");
