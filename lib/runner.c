@@ -137,15 +137,20 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
  * cluster meets 199 of them): how many, and the first few names; each one is at debug level. */
 static void log_new_meets(const run_t *r, const dec_action_t *a, size_t n)
 {
-    char names[256] = "";
+    char names[512] = "";
     size_t len = 0, count = 0, shown = 0;
+    int full = 0;
     for (size_t i = 0; i < n; i++) {
         if (a[i].kind != ACT_MEET || a[i].moved) continue;
         count++;
-        if (shown == 4) continue;
+        if (full || shown == 4) continue;
         const dec_peer_t *p = &r->peers.peers[a[i].peer];
         int w = snprintf(names + len, sizeof names - len, "%s%s (%s)", shown ? ", " : "", p->name, p->ip);
-        if (w < 0 || (size_t)w >= sizeof names - len) { shown = 4; continue; }
+        if (w < 0 || (size_t)w >= sizeof names - len) {
+            names[len] = '\0'; /* no half name */
+            full = 1;
+            continue;
+        }
         len += (size_t)w;
         shown++;
     }

@@ -150,7 +150,7 @@ case $SCEN in
     id=$(myid redis-shard0-1)
     # Each restart waits for Ready and the replica's link, as a rolling restart would.
     for ((n = 1; n <= 20; n++)); do
-        sim restart redis-shard0-1 >/dev/null 2>&1
+        out=$(sim restart redis-shard0-1 2>&1) || fail "restart $n failed: $out"
         for ((i = 0; i < 300; i++)); do rcli redis-shard0-1 info replication | grep -q '^master_link_status:up' && break; sleep 0.1; done
         [ "$(rcli redis-shard0-1 cluster nodes | grep -c .)" = 6 ] || fail "restart $n: the view holds $(rcli redis-shard0-1 cluster nodes | grep -c .) nodes"
     done
