@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -285,7 +286,10 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         }
         peers_note_view(&r->peers, &o.local, clock_now_ms());
         peers_update_meet_ages(&r->peers, clock_now_ms());
-        o.heard_since_unix_ms = r->started_unix_ms;
+        /* The first round counts nothing as heard, as plan does from nodes.conf: on a small cluster
+         * the server can hear every peer (and Redis demote a failed-over master) before the first
+         * read, and the first round would then differ from what plan showed (sim.plan_run). */
+        o.heard_since_unix_ms = round == 0 ? INT64_MAX : r->started_unix_ms;
         o.elapsed_ms = clock_now_ms() - r->started;
         dec_plan_t plan;
         if (obs_decide(&o, &plan, err, errlen) != 0) {
