@@ -106,9 +106,12 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
             if (res[i].status == DNS_OK) {
                 if (!d->resolved || strcmp(d->ip, res[i].ip) != 0) {
                     /* A pod that moved is worth a line each; first answers are summed up below. */
-                    if (d->resolved) LOG_I("dns: %s -> %s (was %s)", d->fqdn, res[i].ip, d->ip);
-                    else LOG_D("dns: %s -> %s", d->fqdn, res[i].ip);
-                    if (!d->resolved) fresh++;
+                    if (d->resolved) {
+                        LOG_I("dns: %s -> %s (was %s)", d->fqdn, res[i].ip, d->ip);
+                    } else {
+                        LOG_D("dns: %s -> %s", d->fqdn, res[i].ip);
+                        fresh++;
+                    }
                     snprintf(d->ip, sizeof d->ip, "%s", res[i].ip);
                     d->resolved = 1;
                     p->first_meet[k] = -1;
