@@ -261,6 +261,25 @@ static int forget_retired(const cfg_t *cfg, const rc_auth_t *auth, const rs_stat
     return 0;
 }
 
+/* Every live master of a shard the config no longer has that holds no slots now, said on every
+ * call: one that was emptied before this call (not among st->masters: nothing to move from it) as
+ * well as one this call's own moves emptied. So whichever sidecar moved the last slot, every later
+ * round of every sidecar says it. */
+static void report_emptied(const cfg_t *cfg, const rs_state_t *st, FILE *out)
+{
+    for (size_t i = 0; i < st->view.n; i++) {
+        const cv_node_t *n = &st->view.nodes[i];
+        int shard = shard_of(cfg, n);
+        if (!(n->flags & CV_MASTER) || shard < cfg->shards || cv_is_down(n)) continue;
+        int m = find_master(st, n->id), held = 0;
+        if (m >= 0)
+            for (int s = 0; s < BAL_SLOTS; s++) held += st->owner[s] == m;
+        if (held == 0)
+            fprintf(out, "shard %d (%s) holds no slots now: its StatefulSet may be deleted\n", shard,
+                    n->hostname[0] ? n->hostname : n->ip);
+    }
+}
+
 /* The local node's index among the masters; -1 when it is not a master. */
 static int local_master(const rs_state_t *st)
 {
@@ -343,14 +362,7 @@ int rs_rebalance(const cfg_t *cfg, const rc_auth_t *auth, const rs_opts_t *o, FI
     }
     double secs = (double)(clock_now_ms() - start) / 1000.0;
     if (done || !o->local_only) fprintf(out, "done: %d slots and %ld keys moved in %.1f s\n", done, total_keys, secs);
-    for (size_t m = 0; m < st.n; m++) {
-        if (st.masters[m].shard < cfg->shards) continue;
-        int held = 0;
-        for (int s = 0; s < BAL_SLOTS; s++) held += st.owner[s] == (int)m;
-        if (held == 0)
-            fprintf(out, "shard %d (%s) holds no slots now: its StatefulSet may be deleted\n", st.masters[m].shard,
-                    label(&st, m));
-    }
+    report_emptied(cfg, &st, out);
     status = RCI_OK;
 plan_out:
     bal_plan_free(&plan);

@@ -13,7 +13,10 @@ cleanup() { # [exit status] (default: the status the shell is exiting with)
     if [ $rc != 0 ] && [ -d "$SIM_STATE/pods" ]; then
         echo "--- test failed (exit $rc): state and the last init logs ---"
         sim status || true
-        for d in "$SIM_STATE"/pods/*; do echo "--- $(basename "$d") init:"; tail -n 8 "$d/init.log" 2>/dev/null || true; done
+        for d in "$SIM_STATE"/pods/*; do
+            echo "--- $(basename "$d") init:"; tail -n 8 "$d/init.log" 2>/dev/null || true
+            if [ -f "$d/sidecar.log" ]; then echo "--- $(basename "$d") sidecar:"; tail -n 8 "$d/sidecar.log"; fi
+        done
     fi
     sim down || true
     exit $rc
