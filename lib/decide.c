@@ -365,9 +365,25 @@ static int decide(const ctx_t *c, dec_plan_t *plan)
         int cur_in_shard = cur_pod >= 0 && in->peers[cur_pod].shard == in->my_shard;
         snprintf(plan->role, sizeof plan->role, "replica in shard %d", in->my_shard);
         if (pending) return verdict(plan, ACT_WAIT, WAIT_HANDSHAKES);
-        if (cur && cur_in_shard && (!sm || sm == cur))
+        if (cur && cur_in_shard && (!sm || sm == cur)) {
+            /* Its master restarted with a new IP and has not answered there yet: the view, and the
+             * nodes.conf the main container starts from, would point replication at the old IP,
+             * and Redis 7.0 does not repoint it when it learns the new one from gossip (the main
+             * server's replica then never syncs). Wait for the master, at most the node timeout. */
+            const dec_peer_t *mp = &in->peers[cur_pod];
+            if (mp->resolved && strcmp(cur->ip, mp->ip) != 0) {
+                int64_t waited = mp->since_meet_ms >= 0 ? mp->since_meet_ms : 0;
+                if (waited < in->moved_master_wait_ms)
+                    return verdict(plan, ACT_WAIT, "%s, this node's master, moved to %s and has not answered there "
+                                   "yet: waiting for it (at most %d ms) so that replication starts at its new address",
+                                   mp->name, mp->ip, in->moved_master_wait_ms);
+                return verdict(plan, ACT_DONE, "this node replicates %s of its shard, which moved to %s but did not "
+                               "answer there within %d ms (Redis fails it over if it stays away)",
+                               mp->name, mp->ip, in->moved_master_wait_ms);
+            }
             return verdict(plan, ACT_DONE, "this node already replicates %s, the master of its shard",
                            pod_name_of(c, cur));
+        }
         if (sm) {
             dec_action_t *a = push(plan, ACT_REPLICATE);
             if (!a) return -1;

@@ -28,6 +28,7 @@ typedef struct {
     size_t n_peers;
     int handshake_grace_ms;  /* how long to wait for a peer to answer before treating it as not up */
     int remeet_ms;           /* resend MEET to a still-unknown peer after this long */
+    int moved_master_wait_ms; /* a replica whose master moved waits this long for it at its new address */
     int64_t run_start_unix_ms; /* a PONG received after this is news from this run */
     int64_t elapsed_ms;        /* since the run started */
     int dns_trouble;           /* lookups are failing (not "no such name"): nothing can be decided */

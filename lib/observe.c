@@ -20,6 +20,8 @@ static void fill_input(const obs_t *o, dec_input_t *in, int use_remote)
     in->n_peers = o->peers->n;
     in->handshake_grace_ms = o->cfg->handshake_grace_ms;
     in->remeet_ms = 1000;
+    /* After the node timeout Redis fails a master over that stays away: no reason to wait longer. */
+    in->moved_master_wait_ms = o->cfg->node_timeout_ms;
     in->run_start_unix_ms = o->heard_since_unix_ms;
     in->elapsed_ms = o->elapsed_ms;
     in->dns_trouble = o->dns_trouble > 0;

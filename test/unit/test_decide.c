@@ -101,7 +101,7 @@ static const dec_action_t *decide(world_t *w)
         .shards = SHARDS, .replicas = REPLICAS, .my_shard = w->shard, .my_ordinal = w->ordinal,
         .my_fqdn = w->my_fqdn, .view = &w->view, .remote = w->rtext[0] ? &w->remote : NULL,
         .peers = w->peers, .n_peers = w->n, .handshake_grace_ms = 1500, .remeet_ms = 1000,
-        .run_start_unix_ms = 1000, .elapsed_ms = w->elapsed_ms,
+        .moved_master_wait_ms = 5000, .run_start_unix_ms = 1000, .elapsed_ms = w->elapsed_ms,
         .dns_trouble = w->dns_trouble, .dns_reason = "DNS lookups failing for 5 of 5 peers",
     };
     CHECK(dec_decide(&in, &w->plan) == 0);
@@ -326,6 +326,40 @@ static void replica_master_down(void)
     world_free(&w);
 }
 
+/* Every pod restarted with a new IP: a replica whose view (nodes.conf) holds its master at the old
+ * IP waits for the master to answer at the new one, at most moved_master_wait_ms (5000 here), so
+ * that the main container does not start replicating from a dead address. */
+static void replica_master_moved(void)
+{
+    world_t w;
+    world_init(&w, 2, 1);
+    for (int s = 0; s < SHARDS; s++)
+        for (int o = 0; o <= REPLICAS; o++)
+            if (!(s == 2 && o == 1)) resolve(&w, s, o, s == 2 && o == 0 ? "198.18.0.40" : "198.18.0.20", 3000);
+    node(&w, id_of(2, 1, 0), 2, 1, "198.18.0.15", "myself,slave", id_of(2, 0, 0), 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master", NULL, 3, "10922-16383");
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT);
+    CHECK(strstr(v->reason, "moved to 198.18.0.40") != NULL);
+    /* The master answers at its new address: the view holds it there. */
+    w.text[0] = '\0';
+    node(&w, id_of(2, 1, 0), 2, 1, "198.18.0.15", "myself,slave", id_of(2, 0, 0), 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.40", "master", NULL, 3, "10922-16383");
+    v = decide(&w);
+    CHECK(v->kind == ACT_DONE);
+    CHECK(strstr(v->reason, "already replicates redis-shard2-0") != NULL);
+    /* It never answers: done after the wait, saying so. */
+    w.text[0] = '\0';
+    node(&w, id_of(2, 1, 0), 2, 1, "198.18.0.15", "myself,slave", id_of(2, 0, 0), 3, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master,fail", NULL, 3, "10922-16383");
+    peer(&w, 2, 0)->since_meet_ms = 5000;
+    v = decide(&w);
+    CHECK(v->kind == ACT_DONE);
+    CHECK(strstr(v->reason, "did not answer there within 5000 ms") != NULL);
+    CHECK(count(&w, ACT_REPLICATE) == 0);
+    world_free(&w);
+}
+
 /* Promoted replica (pod 1 is master of the range) is done as master: no role flip. */
 static void promoted_replica_stays_master(void)
 {
@@ -544,6 +578,7 @@ int main(void)
     replica_of_wrong_shard();
     range_owned_elsewhere();
     replica_master_down();
+    replica_master_moved();
     promoted_replica_stays_master();
     identity_by_name();
     return T_DONE();
