@@ -156,7 +156,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     dec_plan_t now_plan = { 0 }, later_plan = { 0 };
     cv_view_t merged = { 0 };
     /* The peers' views: shown, and used by the decision exactly when run would read them. */
-    if (obs_read_peers(&o, err, sizeof err) != 0 || obs_decide(&o, &now_plan, err, sizeof err) != 0) {
+    if (obs_read_peers(&o, 1, err, sizeof err) != 0 || obs_decide(&o, &now_plan, err, sizeof err) != 0) {
         LOG_E("%s", err);
         status = RCI_ERR_RUNTIME;
         goto out;

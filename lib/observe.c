@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* The input; the peers' views only with use_remote (run reads them only before a role). */
@@ -33,9 +34,22 @@ void obs_input(const obs_t *o, dec_input_t *in)
     fill_input(o, in, 1);
 }
 
-int obs_read_peers(obs_t *o, char *err, size_t errlen)
+/* remote = the nodes of seen that the local view does not hold (by id, or known locally without a
+ * name, as gossip brings dead nodes): rebuilt against the current local view when seen is reused. */
+static int build_remote(obs_t *o)
 {
-    if (o->peers_read) return 0;
+    cv_free(&o->remote);
+    for (size_t j = 0; j < o->seen.n; j++) {
+        const cv_node_t *n = &o->seen.nodes[j];
+        const cv_node_t *mine = cv_find_id(&o->local, n->id);
+        if (mine && mine->hostname[0]) continue;
+        if (cv_add_copy(&o->remote, n, CV_MYSELF) != 0) return -1;
+    }
+    return 0;
+}
+
+static int fetch_peers(obs_t *o, char *err, size_t errlen)
+{
     peers_t *p = o->peers;
     o->answered = calloc(p->n ? p->n : 1, sizeof *o->answered);
     if (!o->answered) {
@@ -75,17 +89,37 @@ int obs_read_peers(obs_t *o, char *err, size_t errlen)
                 cv_add_copy(&o->selves, n, CV_MYSELF) != 0) break;
             /* A node learned from gossip has no hostname in our view: keep the peer's copy,
              * which names the pod. */
-            const cv_node_t *mine = cv_find_id(&o->local, n->id);
-            if ((mine && mine->hostname[0]) || cv_find_id(&o->remote, n->id)) continue;
-            if (cv_add_copy(&o->remote, n, CV_MYSELF) != 0) break;
+            if (cv_find_id(&o->seen, n->id)) continue;
+            if (cv_add_copy(&o->seen, n, CV_MYSELF) != 0) break;
         }
         cv_free(&pv);
     }
     if (refused) LOG_W("cannot read the views of %d peer(s): %s", refused, refusal);
     peers_fan_free(t, of, m);
+    return 0;
+}
+
+int obs_read_peers(obs_t *o, int fresh, char *err, size_t errlen)
+{
+    if (o->peers_read) return 0;
+    int64_t now = clock_now_ms();
+    if (!fresh && o->reuse && now - o->reuse_at <= OBS_REUSE_MS) {
+        for (size_t j = 0; j < o->reuse->n; j++)
+            if (cv_add_copy(&o->seen, &o->reuse->nodes[j], CV_MYSELF) != 0) goto oom;
+        o->read_at = o->reuse_at;
+        LOG_D("reusing the peers' views read %lld ms ago", (long long)(now - o->reuse_at));
+    } else {
+        if (fetch_peers(o, err, errlen) != 0) return -1;
+        o->peers_fresh = 1;
+        o->read_at = now;
+    }
+    if (build_remote(o) != 0) goto oom;
     o->peers_read = 1;
     LOG_D("the peers' views hold %zu nodes this node's view does not", o->remote.n);
     return 0;
+oom:
+    snprintf(err, errlen, "out of memory reading the peers' views");
+    return -1;
 }
 
 int obs_decide(obs_t *o, dec_plan_t *plan, char *err, size_t errlen)
@@ -96,7 +130,9 @@ int obs_decide(obs_t *o, dec_plan_t *plan, char *err, size_t errlen)
     fill_input(o, &in, 0);
     if (dec_decide(&in, plan) != 0) goto oom;
     if (!dec_takes_role(plan)) return 0;
-    if (obs_read_peers(o, err, errlen) != 0) return -1;
+    /* A DONE verdict reads them anew: the last check before the pod keeps its role. */
+    const dec_action_t *v = dec_verdict(plan);
+    if (obs_read_peers(o, v && v->kind == ACT_DONE, err, errlen) != 0) return -1;
     if (o->remote.n == 0) return 0;
     dec_plan_free(plan);
     obs_input(o, &in);
@@ -111,6 +147,7 @@ void obs_free(obs_t *o)
 {
     cv_free(&o->local);
     cv_free(&o->remote);
+    cv_free(&o->seen);
     cv_free(&o->selves);
     free(o->answered);
     o->answered = NULL;

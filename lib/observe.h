@@ -13,6 +13,11 @@
 #include "peers.h"
 #include "rclient.h"
 
+/* How long a round may reuse the peers' views an earlier round read: at 100 shards every read is
+ * 199 CLUSTER NODES of 200 lines each, milliseconds of a busy server's time apiece, and a replica
+ * retries REPLICATE every round (50 ms) until its view confirms it. */
+#define OBS_REUSE_MS 3000
+
 typedef struct {
     /* set by the caller */
     const cfg_t *cfg;
@@ -25,8 +30,16 @@ typedef struct {
     int64_t elapsed_ms;          /* since the run started (plan: 0, a run's first round) */
     int64_t deadline;            /* bounds the reading of the peers' views */
     volatile sig_atomic_t *interrupted;
+    /* run: the peers' views an earlier round read (`seen` of that round, with its clock_now_ms),
+     * reused instead of reading again while the plan retries a role (REPLICATE, ADDSLOTSRANGE) and
+     * they are at most OBS_REUSE_MS old; a DONE verdict always reads them anew. NULL: read. */
+    const cv_view_t *reuse;
+    int64_t reuse_at;
     /* filled by obs_read_peers */
     int peers_read;
+    int peers_fresh;             /* read in this observation (not reused): seen is owned and new */
+    int64_t read_at;             /* clock_now_ms of the read */
+    cv_view_t seen;              /* every node of the peers' views, the first copy of each id */
     cv_view_t remote;            /* nodes the peers' views hold that the local one does not (by id,
                                     or known locally without a name, as gossip brings dead nodes) */
     cv_view_t selves;            /* each answering peer's own line */
@@ -35,8 +48,9 @@ typedef struct {
 
 /* The decision input for this observation (pointers into o and o->peers). */
 void obs_input(const obs_t *o, dec_input_t *in);
-/* Read every resolved peer's CLUSTER NODES at once (one deadline, lib/fanout). Read-only. */
-int obs_read_peers(obs_t *o, char *err, size_t errlen);
+/* Read every resolved peer's CLUSTER NODES at once (one deadline, lib/fanout). Read-only. With
+ * o->reuse (fresh enough) and !fresh, uses that instead of reading. */
+int obs_read_peers(obs_t *o, int fresh, char *err, size_t errlen);
 /* Decide. When the plan takes or confirms a role (dec_takes_role), the peers' views are read
  * first (if not yet) and the decision is taken again with them: a node started without nodes.conf
  * cannot see an old id of its own pod in its own view. Returns 0, -1 out of memory. */

@@ -36,6 +36,8 @@ typedef struct {
     char last_reason[RCI_ERR_LEN];
     int64_t last_reason_at;
     cv_view_t next;           /* the local CLUSTER NODES read with the last round's actions; n 0: none */
+    cv_view_t peer_views;     /* the peers' views of the last read (obs_t.seen), for reuse */
+    int64_t peer_views_at;    /* clock_now_ms of that read; 0: none */
 } run_t;
 
 static void describe_nodes_conf(const cfg_t *cfg)
@@ -265,6 +267,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         o.peers = &r->peers;
         o.deadline = r->deadline;
         o.interrupted = interrupted;
+        if (r->peer_views_at) { o.reuse = &r->peer_views; o.reuse_at = r->peer_views_at; }
         o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, round == 0, o.dns_reason, sizeof o.dns_reason);
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
@@ -326,6 +329,12 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
             log_wait(r, v->reason);
         }
         int dns = o.dns_trouble;
+        if (o.peers_fresh) { /* kept for the next rounds (OBS_REUSE_MS) */
+            cv_free(&r->peer_views);
+            r->peer_views = o.seen;
+            r->peer_views_at = o.read_at;
+            memset(&o.seen, 0, sizeof o.seen);
+        }
         dec_plan_free(&plan);
         obs_free(&o);
         if (status >= 0) return status;
@@ -387,6 +396,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
     }
     rc_close(&r.rc);
     cv_free(&r.next);
+    cv_free(&r.peer_views);
     char serr[RCI_ERR_LEN] = "";
     /* Stopping gets its own time even after the deadline: a clean stop keeps nodes.conf. */
     if (srv_stop(&r.srv, clock_now_ms() + SRV_STOP_MS, serr, sizeof serr) != 0 && status == RCI_OK) {

@@ -26,31 +26,44 @@ typedef struct {
     const rc_auth_t *auth;
     char ip[64];
     int port;
+    long full_reads; /* CLUSTER NODES sent: with $CW_STATS, printed on stderr at the end */
 } node_t;
 
-/* One round trip per node: CLUSTER INFO, CLUSTER NODES and INFO replication in one pipeline. */
-static int ask(node_t *n, redisReply **rep)
+/* Ask a node: CLUSTER INFO and INFO replication in one pipeline, or (full) CLUSTER NODES. */
+static int ask(node_t *n, redisReply **rep, int full)
 {
     char err[512];
     if (!rc_connected(&n->rc) && rc_connect_tcp(&n->rc, n->ip, n->port, n->auth, 1000, err, sizeof err) != 0)
         return -1;
-    static const char *info[] = { "CLUSTER", "INFO" }, *nodes[] = { "CLUSTER", "NODES" }, *repl[] = { "INFO", "replication" };
-    const char *const *argvs[] = { info, nodes, repl };
-    const int argcs[] = { 2, 2, 2 };
-    return rc_pipeline(&n->rc, 3, argcs, argvs, rep, err, sizeof err);
+    static const char *info[] = { "CLUSTER", "INFO" }, *repl[] = { "INFO", "replication" }, *nodes[] = { "CLUSTER", "NODES" };
+    const char *const *argvs[] = { info, repl };
+    const char *const *argvn[] = { nodes };
+    const int argcs[] = { 2, 2 };
+    return full ? rc_pipeline(&n->rc, 1, argcs, argvn, rep, err, sizeof err)
+                : rc_pipeline(&n->rc, 2, argcs, argvs, rep, err, sizeof err);
 }
 
-/* One node's verdict: 1 ready, 0 not yet. */
+/* One node's verdict: 1 ready, 0 not yet. The cheap counters first (state, known nodes, the
+ * replica's link); CLUSTER NODES, which a 200-node server takes milliseconds to write, only once
+ * they pass: polling it from every node until ready loaded a 100x1 cluster with seconds of CPU. */
 static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
 {
-    redisReply *rep[3];
-    if (ask(c, rep) != 0) return 0;
-    int ok = 0;
-    const redisReply *info = rep[0], *nodes = rep[1], *repl = rep[2];
-    int state_ok = info->type == REDIS_REPLY_STRING && strstr(info->str, "cluster_state:ok");
-    if (state_ok && nodes->type == REDIS_REPLY_STRING) {
-        int lines = 0, bad = 0, replica = 0, slots = 0;
-        for (const char *l = nodes->str; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    redisReply *rep[2];
+    if (ask(c, rep, 0) != 0) return 0;
+    const redisReply *info = rep[0], *repl = rep[1];
+    int ok = info->type == REDIS_REPLY_STRING && strstr(info->str, "cluster_state:ok") != NULL;
+    const char *kn = ok ? strstr(info->str, "cluster_known_nodes:") : NULL;
+    ok = kn && atoi(kn + strlen("cluster_known_nodes:")) == n_nodes;
+    int replica = repl->type == REDIS_REPLY_STRING && strstr(repl->str, "role:slave") != NULL;
+    if (ok && replica) ok = strstr(repl->str, "master_link_status:up") != NULL;
+    for (int i = 0; i < 2; i++) freeReplyObject(rep[i]);
+    if (!ok) return 0;
+    redisReply *nr;
+    c->full_reads++;
+    if (ask(c, &nr, 1) != 0) return 0;
+    if (nr->type == REDIS_REPLY_STRING) {
+        int lines = 0, bad = 0, me_replica = 0, slots = 0;
+        for (const char *l = nr->str; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
             char line[1024];
             size_t len = strcspn(l, "\n");
             if (len == 0) break;
@@ -60,18 +73,18 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
             lines++;
             if (strstr(line, "fail") || strstr(line, "handshake") || strstr(line, "noaddr")) bad++;
             if (strstr(line, "myself")) {
-                replica = strstr(line, "slave") != NULL;
+                me_replica = strstr(line, "slave") != NULL;
                 int fields = 0;
                 for (char *p = line; *p; p++) if (*p == ' ') fields++;
                 slots = fields >= 8;
             }
         }
-        *is_master_with_slots = !replica && slots;
-        ok = lines == n_nodes && bad == 0;
-        if (ok && replica)
-            ok = repl->type == REDIS_REPLY_STRING && strstr(repl->str, "master_link_status:up") != NULL;
+        *is_master_with_slots = !me_replica && slots;
+        ok = lines == n_nodes && bad == 0 && me_replica == replica;
+    } else {
+        ok = 0;
     }
-    for (int i = 0; i < 3; i++) freeReplyObject(rep[i]);
+    freeReplyObject(nr);
     return ok;
 }
 
@@ -128,6 +141,11 @@ int main(int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     free(seen);
+    if (getenv("CW_STATS")) {
+        long full = 0;
+        for (int i = 0; i < n; i++) full += nodes[i].full_reads;
+        fprintf(stderr, "clusterwait: %ld CLUSTER NODES sent to %d nodes\n", full, n);
+    }
     for (int i = 0; i < n; i++) rc_close(&nodes[i].rc);
     free(nodes);
     tls_ctx_free(auth.tls);
