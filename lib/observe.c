@@ -88,8 +88,10 @@ static int fetch_peers(obs_t *o, char *err, size_t errlen)
             if ((n->flags & CV_MYSELF) && !cv_find_id(&o->selves, n->id) &&
                 cv_add_copy(&o->selves, n, CV_MYSELF) != 0) break;
             /* A node learned from gossip has no hostname in our view: keep the peer's copy,
-             * which names the pod. */
-            if (cv_find_id(&o->seen, n->id)) continue;
+             * which names the pod. A node the local view names is left out: it stays there (the
+             * local view loses a node only by FORGET, after which run reads the peers anew). */
+            const cv_node_t *mine = cv_find_id(&o->local, n->id);
+            if ((mine && mine->hostname[0]) || cv_find_id(&o->seen, n->id)) continue;
             if (cv_add_copy(&o->seen, n, CV_MYSELF) != 0) break;
         }
         cv_free(&pv);

@@ -39,7 +39,8 @@ typedef struct {
     int peers_read;
     int peers_fresh;             /* read in this observation (not reused): seen is owned and new */
     int64_t read_at;             /* clock_now_ms of the read */
-    cv_view_t seen;              /* every node of the peers' views, the first copy of each id */
+    cv_view_t seen;              /* the peers' nodes the local view did not name when read (the
+                                    first copy of each id); remote is built from it */
     cv_view_t remote;            /* nodes the peers' views hold that the local one does not (by id,
                                     or known locally without a name, as gossip brings dead nodes) */
     cv_view_t selves;            /* each answering peer's own line */

@@ -329,7 +329,12 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
             log_wait(r, v->reason);
         }
         int dns = o.dns_trouble;
-        if (o.peers_fresh) { /* kept for the next rounds (OBS_REUSE_MS) */
+        int forgot = 0;
+        for (size_t i = 0; i < plan.n; i++) forgot |= plan.actions[i].kind == ACT_FORGET;
+        if (forgot) { /* the peers' views changed: the next role reads them anew */
+            cv_free(&r->peer_views);
+            r->peer_views_at = 0;
+        } else if (o.peers_fresh) { /* kept for the next rounds (OBS_REUSE_MS) */
             cv_free(&r->peer_views);
             r->peer_views = o.seen;
             r->peer_views_at = o.read_at;
