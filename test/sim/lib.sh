@@ -8,6 +8,19 @@ PODSIM="$ROOT/scripts/podsim"
 : "${SIM_STATE:=/tmp/rci-sim-$SIM_NET}"
 export PODSIM_STATE=$SIM_STATE
 sim() { "$PODSIM" --state "$SIM_STATE" "$@"; }
+# SIM_KEEP_LOGS=DIR: on failure, every pod's logs and each running pod's CLUSTER NODES go to DIR/<pod>/
+# before the simulation is removed (for a failure seen only in a loop or on CI).
+keep_logs() {
+    [ -n "${SIM_KEEP_LOGS:-}" ] || return 0
+    local d k
+    for d in "$SIM_STATE"/pods/*; do
+        k=$SIM_KEEP_LOGS/$(basename "$d"); mkdir -p "$k"
+        cp "$d"/*.log "$k"/ 2>/dev/null || true
+        timeout 5 "$PODSIM" --state "$SIM_STATE" cli "$(basename "$d")" cluster nodes >"$k/nodes.txt" 2>&1 || true
+    done
+    cp "$SIM_STATE"/*.out "$SIM_KEEP_LOGS"/ 2>/dev/null || true
+    echo "logs kept in $SIM_KEEP_LOGS"
+}
 cleanup() { # [exit status] (default: the status the shell is exiting with)
     local rc=${1:-$?}
     if [ $rc != 0 ] && [ -d "$SIM_STATE/pods" ]; then
@@ -16,7 +29,16 @@ cleanup() { # [exit status] (default: the status the shell is exiting with)
         for d in "$SIM_STATE"/pods/*; do
             echo "--- $(basename "$d") init:"; tail -n 8 "$d/init.log" 2>/dev/null || true
             if [ -f "$d/sidecar.log" ]; then echo "--- $(basename "$d") sidecar:"; tail -n 8 "$d/sidecar.log"; fi
+            # The main container's Redis log: failovers, slot moves and links, for a failure seen once.
+            echo "--- $(basename "$d") redis (last 12 lines):"; tail -n 12 "$d/redis.log" 2>/dev/null || true
         done
+        local views=("$SIM_STATE"/pods/*)
+        [ ${#views[@]} -le 10 ] || views=("$SIM_STATE/pods/redis-shard0-0") # a large cluster: one view
+        echo "--- CLUSTER NODES as each running pod sees it:"
+        for d in "${views[@]}"; do
+            echo "- $(basename "$d"):"; timeout 5 "$PODSIM" --state "$SIM_STATE" cli "$(basename "$d")" cluster nodes 2>&1 | tr -d '\r' || true
+        done
+        keep_logs
     fi
     sim down || true
     exit $rc

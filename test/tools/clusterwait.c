@@ -4,7 +4,8 @@
  * (seconds) at the end of that pass.
  * A password comes from $REDISCLI_AUTH; with $CW_TLS_DIR (ca.crt, node.crt, node.key, as podsim
  * --tls makes them) it connects with TLS, through the project's own client (lib/rclient).
- * usage: clusterwait TIMEOUT_S MASTERS ip:port... */
+ * usage: clusterwait TIMEOUT_S MASTERS ip:port...
+ * MASTERS 0: only wait until every node answers PING (plain servers about to be clustered). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,16 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
     return ok;
 }
 
+/* Does the node answer PING? */
+static int node_up(node_t *n)
+{
+    char err[512];
+    if (!rc_connected(&n->rc) && rc_connect_tcp(&n->rc, n->ip, n->port, n->auth, 1000, err, sizeof err) != 0)
+        return 0;
+    static const char *ping[] = { "PING" };
+    return rc_simple(&n->rc, err, sizeof err, 1, ping) == 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) { fprintf(stderr, "usage: clusterwait TIMEOUT_S MASTERS ip:port...\n"); return 2; }
@@ -124,9 +135,10 @@ int main(int argc, char **argv)
         int pending = 0;
         for (int i = 0; i < n; i++) {
             int ms = 0;
-            if (!seen[i]) seen[i] = (char)node_ready(&nodes[i], n, &ms);
+            if (!seen[i]) seen[i] = (char)(masters == 0 ? node_up(&nodes[i]) : node_ready(&nodes[i], n, &ms));
             pending += !seen[i];
         }
+        if (pending == 0 && masters == 0) { printf("%.3f\n", now_s()); rc = 0; break; }
         if (pending == 0) {
             int all = 1, m = 0;
             for (int i = 0; i < n; i++) {
