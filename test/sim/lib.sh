@@ -8,15 +8,14 @@ PODSIM="$ROOT/scripts/podsim"
 : "${SIM_STATE:=/tmp/rci-sim-$SIM_NET}"
 export PODSIM_STATE=$SIM_STATE
 sim() { "$PODSIM" --state "$SIM_STATE" "$@"; }
-# SIM_KEEP_LOGS=DIR: on failure, every pod's logs and each running pod's CLUSTER NODES go to DIR/<pod>/
-# before the simulation is removed (for a failure seen only in a loop or on CI).
+# SIM_KEEP_LOGS=DIR: on failure, every pod's logs and its CLUSTER NODES (view.txt, read by cleanup) go
+# to DIR/<pod>/ before the simulation is removed (for a failure seen only in a loop or on CI).
 keep_logs() {
     [ -n "${SIM_KEEP_LOGS:-}" ] || return 0
     local d k
     for d in "$SIM_STATE"/pods/*; do
         k=$SIM_KEEP_LOGS/$(basename "$d"); mkdir -p "$k"
-        cp "$d"/*.log "$k"/ 2>/dev/null || true
-        timeout 5 "$PODSIM" --state "$SIM_STATE" cli "$(basename "$d")" cluster nodes >"$k/nodes.txt" 2>&1 || true
+        cp "$d"/*.log "$d/view.txt" "$k"/ 2>/dev/null || true
     done
     cp "$SIM_STATE"/*.out "$SIM_KEEP_LOGS"/ 2>/dev/null || true
     echo "logs kept in $SIM_KEEP_LOGS"
@@ -32,11 +31,16 @@ cleanup() { # [exit status] (default: the status the shell is exiting with)
             # The main container's Redis log: failovers, slot moves and links, for a failure seen once.
             echo "--- $(basename "$d") redis (last 12 lines):"; tail -n 12 "$d/redis.log" 2>/dev/null || true
         done
-        local views=("$SIM_STATE"/pods/*)
-        [ ${#views[@]} -le 10 ] || views=("$SIM_STATE/pods/redis-shard0-0") # a large cluster: one view
+        # Each view is read once: printed (a large cluster: redis-shard0-0's only) and, with
+        # SIM_KEEP_LOGS, kept for every pod.
+        local all=("$SIM_STATE"/pods/*) p shown
         echo "--- CLUSTER NODES as each running pod sees it:"
-        for d in "${views[@]}"; do
-            echo "- $(basename "$d"):"; timeout 5 "$PODSIM" --state "$SIM_STATE" cli "$(basename "$d")" cluster nodes 2>&1 | tr -d '\r' || true
+        for d in "${all[@]}"; do
+            p=$(basename "$d")
+            shown=0; { [ ${#all[@]} -le 10 ] || [ "$p" = redis-shard0-0 ]; } && shown=1
+            [ $shown = 1 ] || [ -n "${SIM_KEEP_LOGS:-}" ] || continue
+            timeout 5 "$PODSIM" --state "$SIM_STATE" cli "$p" cluster nodes 2>&1 | tr -d '\r' >"$d/view.txt" || true
+            if [ $shown = 1 ]; then echo "- $p:"; cat "$d/view.txt"; fi
         done
         keep_logs
     fi
