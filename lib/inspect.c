@@ -10,6 +10,7 @@
 #include "observe.h"
 #include "peers.h"
 #include "rclient.h"
+#include "seedrun.h"
 #include "server.h"
 #include "status.h"
 
@@ -187,6 +188,16 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     int d = dec_decide(&later, &later_plan);
     free(met);
     if (d != 0) goto oom;
+    /* Seeding comes first in a run (lib/seed.c): decided as a run's first round would. */
+    char seed_why[RCI_ERR_LEN] = "", seed_desc[256] = "";
+    int seed = -1;
+    if (!live_server && seedrun_applies(cfg, id, seed_why, sizeof seed_why)) {
+        int self_resolved = 0;
+        seed = seedrun_observe(cfg, auth, &peers, id->ip, NULL, &self_resolved, 0, o.deadline, interrupted, seed_why,
+                               sizeof seed_why);
+        if (seed < 0) { status = RCI_ERR_SIGNAL; goto out; }
+        seedrun_describe(cfg, &peers, seed_desc, sizeof seed_desc);
+    }
     char now_sum[4096], later_sum[4096];
     dec_plan_summary(&in, &now_plan, now_sum, sizeof now_sum);
     dec_plan_summary(&in, &later_plan, later_sum, sizeof later_sum);
@@ -207,6 +218,13 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
             fprintf(out, ",\"reachable\":%s}", o.answered && o.answered[k] == 1 ? "true" : "false");
         }
         fprintf(out, "]");
+        if (seed >= 0) {
+            fprintf(out, ",\"seed\":{\"verdict\":\"%s\",\"reason\":", seed_verdict_name((seed_verdict_t)seed));
+            json_str(out, seed_why);
+            fprintf(out, ",\"node\":");
+            json_str(out, seed_desc);
+            fprintf(out, "}");
+        }
         print_actions_json(out, "next", &now_plan, now_sum);
         print_actions_json(out, "after_handshakes", &later_plan, later_sum);
         fprintf(out, "}\n");
@@ -224,6 +242,14 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
                     : "client port does not answer (initializing or down)");
         }
         if (o.dns_trouble) fprintf(out, "DNS trouble: %s\n", o.dns_reason);
+        if (seed == SEED_WRITE)
+            fprintf(out, "seed: run would write nodes.conf itself (%s) and finish: %s\n"
+                         "(the rounds below are what it would do otherwise)\n", seed_desc, seed_why);
+        else if (seed == SEED_WAIT)
+            fprintf(out, "seed: run would wait before choosing: %s; it seeds (%s) once that answers\n", seed_why,
+                    seed_desc);
+        else if (seed == SEED_NO)
+            fprintf(out, "seed: no (%s): the rounds below\n", seed_why);
         fprintf(out, "goal: %s\nnext round, run would:\n", later_plan.role);
         print_plan(out, &now_plan, &peers);
         fprintf(out, "once the handshakes complete, run would:\n");

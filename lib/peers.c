@@ -63,6 +63,39 @@ void peers_free(peers_t *p)
     memset(p, 0, sizeof *p);
 }
 
+/* The resolver's options for one round: the config's servers (or resolv.conf), this pod's address
+ * family, one timeouts.dns_ms bounded by deadline. servers must hold CFG_MAX_DNS * 65 bytes. */
+static void resolver_opts(const peers_t *p, const cfg_t *cfg, int64_t now, int64_t deadline, char *servers,
+                          dns_opts_t *o)
+{
+    servers[0] = '\0';
+    for (int i = 0; i < cfg->n_dns_servers; i++) {
+        if (i) strcat(servers, ",");
+        strcat(servers, cfg->dns_servers[i]);
+    }
+    int64_t dl = now + cfg->dns_timeout_ms;
+    if (dl > deadline) dl = deadline;
+    dns_opts_t d = { servers, p->family, cfg->dns_timeout_ms / 2 > 0 ? cfg->dns_timeout_ms / 2 : 1, dl,
+                     p->interrupted };
+    *o = d;
+}
+
+int peers_resolve_self(const peers_t *p, const cfg_t *cfg, const char *my_ip, int64_t deadline, char *err,
+                       size_t errlen)
+{
+    char servers[CFG_MAX_DNS * 65];
+    dns_opts_t o;
+    resolver_opts(p, cfg, clock_now_ms(), deadline, servers, &o);
+    const char *names[] = { p->me.fqdn };
+    dns_result_t res;
+    memset(&res, 0, sizeof res);
+    if (dns_resolve_all(names, 1, &res, &o, err, errlen) != 0) return -1;
+    if (res.status == DNS_OK && strcmp(res.ip, my_ip) == 0) return 1;
+    if (res.status == DNS_OK) snprintf(err, errlen, "%s resolves to %s, not POD_IP %s", p->me.fqdn, res.ip, my_ip);
+    else snprintf(err, errlen, "%s: %s", p->me.fqdn, res.status == DNS_NOTFOUND ? "no such name yet" : res.detail);
+    return res.status == DNS_OK || res.status == DNS_NOTFOUND ? 0 : 2;
+}
+
 int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen)
 {
     int64_t now = clock_now_ms();
@@ -79,15 +112,9 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
         if (force || now >= p->next_resolve[k]) { names[m] = p->peers[k].fqdn; idx[m] = k; m++; }
     }
     if (m > 0) {
-        char servers[CFG_MAX_DNS * 65] = "";
-        for (int i = 0; i < cfg->n_dns_servers; i++) {
-            if (i) strcat(servers, ",");
-            strcat(servers, cfg->dns_servers[i]);
-        }
-        int64_t dl = now + cfg->dns_timeout_ms;
-        if (dl > deadline) dl = deadline;
-        dns_opts_t o = { servers, p->family, cfg->dns_timeout_ms / 2 > 0 ? cfg->dns_timeout_ms / 2 : 1, dl,
-                         p->interrupted };
+        char servers[CFG_MAX_DNS * 65];
+        dns_opts_t o;
+        resolver_opts(p, cfg, now, deadline, servers, &o);
         if (dns_resolve_all(names, m, res, &o, err, errlen) != 0) {
             free(names); free(idx); free(res);
             return -1;
@@ -181,6 +208,13 @@ size_t peers_resolved_count(const peers_t *p)
 int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int argc, const char **argv, int64_t deadline,
               volatile sig_atomic_t *interrupted, fan_target_t **out, size_t **peer_of, char *err, size_t errlen)
 {
+    return peers_fan_some(p, NULL, cfg, auth, argc, argv, deadline, interrupted, out, peer_of, err, errlen);
+}
+
+int peers_fan_some(const peers_t *p, const int *want, const cfg_t *cfg, const rc_auth_t *auth, int argc,
+                   const char **argv, int64_t deadline, volatile sig_atomic_t *interrupted, fan_target_t **out,
+                   size_t **peer_of, char *err, size_t errlen)
+{
     fan_target_t *t = calloc(p->n ? p->n : 1, sizeof *t);
     size_t *of = calloc(p->n ? p->n : 1, sizeof *of);
     if (!t || !of) {
@@ -191,7 +225,7 @@ int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int arg
     }
     size_t m = 0;
     for (size_t k = 0; k < p->n; k++) {
-        if (!p->peers[k].resolved) continue;
+        if (!p->peers[k].resolved || (want && !want[k])) continue;
         t[m].ip = p->peers[k].ip;
         t[m].port = cfg->port;
         of[m++] = k;

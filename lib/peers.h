@@ -42,6 +42,11 @@ void peers_free(peers_t *p);
  * Returns the number of names whose last lookup failed for a reason other than "not found"
  * (DNS trouble; err then says which), or -1 when the resolver could not be set up. */
 int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen);
+/* Does this pod's own name resolve to my_ip? 1 yes, 0 not (yet: no such name, or another
+ * address; err says which), 2 the lookup failed (DNS trouble, err), -1 the resolver could not be
+ * set up (err). */
+int peers_resolve_self(const peers_t *p, const cfg_t *cfg, const char *my_ip, int64_t deadline, char *err,
+                       size_t errlen);
 /* A peer whose node this node's view shows connected, at the address DNS gave, is up there: its
  * next lookup waits until PEERS_SETTLED_MS after its last answer. Looks only at peers due within
  * the next half second, so a round costs little with hundreds of peers. */
@@ -56,6 +61,10 @@ size_t peers_resolved_count(const peers_t *p);
  * in peer_of (owned too), or -1 with err when out of memory. */
 int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int argc, const char **argv, int64_t deadline,
               volatile sig_atomic_t *interrupted, fan_target_t **out, size_t **peer_of, char *err, size_t errlen);
+/* The same, to the resolved peers k with want[k] set (want NULL: all). */
+int peers_fan_some(const peers_t *p, const int *want, const cfg_t *cfg, const rc_auth_t *auth, int argc,
+                   const char **argv, int64_t deadline, volatile sig_atomic_t *interrupted, fan_target_t **out,
+                   size_t **peer_of, char *err, size_t errlen);
 void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m);
 
 #endif

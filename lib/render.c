@@ -109,20 +109,24 @@ int render_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn,
     return finish(&b);
 }
 
-int render_init_config(const cfg_t *cfg, const char *sock, char *out, size_t outlen, char *err, size_t errlen)
+int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char *out, size_t outlen, char *err,
+                       size_t errlen)
 {
     buf_t b = { out, outlen, 0, 0, err, errlen, 0 };
     out[0] = '\0';
-    put(&b, "# The init container's temporary server: the runtime config, without a client port.\n");
+    if (client_port)
+        put(&b, "# The init container's temporary server: the runtime config (a fresh replica: its client port too).\n");
+    else
+        put(&b, "# The init container's temporary server: the runtime config, without a client port.\n");
     quoted(&b, "include", cfg->runtime_config, "paths.runtime_config");
-    put(&b, "port 0\n");
+    if (!client_port) put(&b, "port 0\n");
     quoted(&b, "unixsocket", sock, "paths.data_dir");
     put(&b, "unixsocketperm 700\n");
-    /* No client port, but the cluster must learn the ports the main container will listen on.
-     * With tls-cluster, Redis announces the TLS port as the node's port. */
+    /* Without a client port the cluster must still learn the ports the main container will listen
+     * on. With tls-cluster, Redis announces the TLS port as the node's port. */
     if (cfg->tls_enabled)
-        put(&b, "tls-port 0\ncluster-announce-tls-port %d\ncluster-announce-port %d\n", cfg->port,
-            cfg->tls_plaintext_port);
+        put(&b, "%scluster-announce-tls-port %d\ncluster-announce-port %d\n", client_port ? "" : "tls-port 0\n",
+            cfg->port, cfg->tls_plaintext_port);
     else
         put(&b, "cluster-announce-port %d\n", cfg->port);
     put(&b, "cluster-announce-bus-port %d\n"

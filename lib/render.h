@@ -13,9 +13,11 @@
 /* The runtime config the main container starts with. Returns 0, or -1 with err naming the key. */
 int render_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *out,
                           size_t outlen, char *err, size_t errlen);
-/* The init container's temporary server: the runtime config included, no client port, a unix
- * socket at sock. */
-int render_init_config(const cfg_t *cfg, const char *sock, char *out, size_t outlen, char *err, size_t errlen);
+/* The init container's temporary server: the runtime config included, a unix socket at sock, and
+ * no client port unless client_port: a fresh replica's server holds no data a client could write
+ * or a replica could sync (it owns no slots and becomes a replica), and a fresh pod 0 reads its
+ * view to know it is fresh (lib/seed.c). */
+int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char *out, size_t outlen, char *err, size_t errlen);
 /* Can value be written into redis.conf (in quotes)? No control bytes, quotes or backslashes. */
 int render_value_ok(const char *value);
 

@@ -15,11 +15,14 @@
 #include "observe.h"
 #include "peers.h"
 #include "rclient.h"
+#include "seedrun.h"
 #include "server.h"
 #include "status.h"
 
 /* Poll period of the reconcile loop. */
 #define ROUND_MS 50
+/* Poll period while a fresh pod 0 waits for its replicas before seeding (lib/seed.c). */
+#define SEED_ROUND_MS 100
 /* Log a still-unchanged WAIT reason again after this long. */
 #define REPEAT_LOG_MS 5000
 
@@ -248,6 +251,22 @@ static int ensure_conn(run_t *r, char *err, size_t errlen)
     return rc_connect_unix(&r->rc, r->srv.sock, r->auth, ms, err, errlen);
 }
 
+/* Read the temporary server's CLUSTER NODES into view. 0 read; 1 not now (a slow answer from a
+ * loaded node, logged; retried until the deadline); -1 the server exited (err says so: a failure). */
+static int read_local(run_t *r, cv_view_t *view, char *err, size_t errlen)
+{
+    char lerr[RCI_ERR_LEN];
+    if (ensure_conn(r, lerr, sizeof lerr) == 0 && rc_cluster_nodes(&r->rc, view, lerr, sizeof lerr) == 0) return 0;
+    if (!srv_alive(&r->srv)) {
+        snprintf(err, errlen, "the temporary redis-server exited; see its log lines above");
+        srv_log_tail(&r->srv, 10);
+        return -1;
+    }
+    rc_close(&r->rc);
+    log_wait(r, lerr);
+    return 1;
+}
+
 /* The reconcile loop. Returns an RCI_* status; err explains a failure. */
 static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
@@ -272,18 +291,12 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
          * the deadline, not a failure. A server that died is one (srv_alive). */
-        char lerr[RCI_ERR_LEN];
+        int rd;
         if (r->next.n > 0) {
             o.local = r->next; /* read with the last round's actions */
             memset(&r->next, 0, sizeof r->next);
-        } else if (ensure_conn(r, lerr, sizeof lerr) != 0 || rc_cluster_nodes(&r->rc, &o.local, lerr, sizeof lerr) != 0) {
-            if (!srv_alive(&r->srv)) {
-                snprintf(err, errlen, "the temporary redis-server exited; see its log lines above");
-                srv_log_tail(&r->srv, 10);
-                return RCI_ERR_RUNTIME;
-            }
-            rc_close(&r->rc);
-            log_wait(r, lerr);
+        } else if ((rd = read_local(r, &o.local, err, errlen)) != 0) {
+            if (rd < 0) return RCI_ERR_RUNTIME;
             clock_sleep_ms(ROUND_MS, r->deadline);
             continue;
         }
@@ -347,6 +360,54 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
     }
 }
 
+/* A fresh pod of a new cluster writes its nodes.conf itself (lib/seed.c): the cluster bus is then
+ * formed once, by the main containers. Pod 0 decides before any server runs; a replica while its
+ * temporary server (blank, on the client port) lets its pod 0 see it is fresh, and stops it
+ * without keeping its nodes.conf before writing the seeded one. Returns 1 seeded, 0 not (the rules
+ * take over), or an RCI_* error status with err. */
+static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
+{
+    char why[RCI_ERR_LEN];
+    int64_t start = clock_now_ms();
+    int self_resolved = 0;
+    for (;;) {
+        if (*interrupted) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
+        if (clock_left_ms(r->deadline) == 0) {
+            snprintf(err, errlen, "deadline of %d s passed; last state: %s", r->cfg->deadline_s, r->last_reason);
+            return RCI_ERR_TIMEOUT;
+        }
+        cv_view_t self = { 0 };
+        int rd = r->srv.pid > 0 ? read_local(r, &self, err, errlen) : 0;
+        if (rd < 0) return RCI_ERR_RUNTIME;
+        if (rd > 0) {
+            clock_sleep_ms(SEED_ROUND_MS, r->deadline);
+            continue;
+        }
+        int v = seedrun_observe(r->cfg, r->auth, &r->peers, r->id->ip, r->srv.pid > 0 ? &self : NULL, &self_resolved,
+                                clock_now_ms() - start, r->deadline, interrupted, why, sizeof why);
+        cv_free(&self);
+        if (v < 0) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
+        if (v == SEED_NO) {
+            LOG_I("not seeding: %s; the rules of a run take over", why);
+            return 0;
+        }
+        if (v == SEED_WAIT) {
+            log_wait(r, why);
+            clock_sleep_ms(SEED_ROUND_MS, r->deadline);
+            continue;
+        }
+        char desc[256], path[CFG_PATH + 16];
+        seedrun_describe(r->cfg, &r->peers, desc, sizeof desc);
+        srv_nodes_conf_path(r->cfg, path, sizeof path);
+        rc_close(&r->rc);
+        srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
+        if (seedrun_write(r->cfg, r->id, &r->peers, err, errlen) != 0) return RCI_ERR_RUNTIME;
+        LOG_I("seeded %s: %s; %zu of %zu peers resolve", path, why, peers_resolved_count(&r->peers), r->peers.n);
+        LOG_I("done: %s (seeded: the main container's server joins its peers by itself)", desc);
+        return 1;
+    }
+}
+
 static const char *advice(int status)
 {
     switch (status) {
@@ -388,10 +449,21 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         return RCI_ERR_RUNTIME;
     }
     describe_nodes_conf(cfg);
+    int seeded = 0;
+    char why_not[RCI_ERR_LEN];
+    /* Asked before the temporary server writes a nodes.conf of its own. A fresh replica's server
+     * answers on the client port: its pod 0 reads it there to know the shard holds no data. */
+    int seed = seedrun_applies(cfg, id, why_not, sizeof why_not);
+    if (!seed) LOG_D("not seeding: %s", why_not);
+    r.srv.client_port = seed && id->ordinal > 0;
     if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0) {
         status = RCI_ERR_RUNTIME;
+    } else if (seed && id->ordinal == 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
+        status = seeded == 1 ? RCI_OK : seeded;
     } else if (srv_start(cfg, &r.srv, r.deadline, err, sizeof err) != 0) {
         status = RCI_ERR_RUNTIME;
+    } else if (seed && id->ordinal > 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
+        status = seeded == 1 ? RCI_OK : seeded;
     } else {
         /* A PONG counts as news from this run only after the server loaded nodes.conf: Redis stamps
          * every node it loads with the load time (clusterLoadConfig), which would otherwise look

@@ -30,8 +30,7 @@ void srv_paths(const cfg_t *cfg, srv_t *srv)
     snprintf(srv->discard, sizeof srv->discard, "%s/.rci-init-discard.rdb", cfg->data_dir);
 }
 
-/* Write text to path atomically with mode 0600. */
-static int write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+int srv_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -71,7 +70,7 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
     char text[16384], why[RCI_ERR_LEN];
     int rc = render_runtime_config(cfg, id, fqdn, auth, text, sizeof text, why, sizeof why);
     if (rc != 0) snprintf(err, errlen, "%s: %s", cfg->runtime_config, why);
-    else rc = write_file_atomic(cfg->runtime_config, text, err, errlen);
+    else rc = srv_write_file_atomic(cfg->runtime_config, text, err, errlen);
     rc_wipe(text, sizeof text); /* it may hold the password */
     return rc;
 }
@@ -79,11 +78,11 @@ int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fq
 static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size_t errlen)
 {
     char text[8192], why[RCI_ERR_LEN];
-    if (render_init_config(cfg, srv->sock, text, sizeof text, why, sizeof why) != 0) {
+    if (render_init_config(cfg, srv->sock, srv->client_port, text, sizeof text, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", srv->conf, why);
         return -1;
     }
-    return write_file_atomic(srv->conf, text, err, errlen);
+    return srv_write_file_atomic(srv->conf, text, err, errlen);
 }
 
 void srv_log_tail(const srv_t *srv, int lines)
@@ -176,32 +175,10 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
     }
 }
 
-int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)
+/* Wait for the server to exit after its SHUTDOWN: SIGTERM after a second (or at the deadline),
+ * SIGKILL after three; then remove its config and discard file. */
+static void reap(srv_t *srv, int64_t deadline)
 {
-    if (srv->pid <= 0) return 0;
-    rc_conn_t rc = { 0 };
-    char e2[RCI_ERR_LEN] = "";
-    int rc_ok = 0;
-    /* The save gets the stop's whole budget, not a fixed second: on a loaded node (100 busy pods
-     * on 2 cores) the server can take seconds to answer, and failing here would throw away a run
-     * that did all its work. */
-    int64_t left = clock_left_ms(deadline);
-    int ms = left < 1000 ? 1000 : left > INT_MAX ? INT_MAX : (int)left;
-    int64_t t0 = clock_now_ms(), saved_at = t0;
-    if (rc_connect_unix(&rc, srv->sock, srv->auth, ms, e2, sizeof e2) == 0) {
-        const char *save[] = { "CLUSTER", "SAVECONFIG" };
-        rc_ok = rc_simple(&rc, e2, sizeof e2, 2, save) == 0;
-        saved_at = clock_now_ms();
-        if (!rc_ok) LOG_W("saving nodes.conf before shutdown: %s", e2);
-        if (rc_connected(&rc)) {
-            const char *shut[] = { "SHUTDOWN", "NOSAVE", "NOW" };
-            redisReply *r = NULL;
-            char e3[RCI_ERR_LEN];
-            /* The server closes the connection instead of answering: an error here is expected. */
-            if (rc_command_any(&rc, &r, e3, sizeof e3, 3, shut) == 0) freeReplyObject(r);
-        }
-        rc_close(&rc);
-    }
     int sent_term = 0;
     int64_t kill_at = clock_now_ms() + 3000;
     for (;;) {
@@ -223,6 +200,54 @@ int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)
     }
     unlink(srv->conf);
     unlink(srv->discard);
+}
+
+/* SHUTDOWN NOSAVE NOW on the server's socket; the connection closing is the expected answer. */
+static void send_shutdown(rc_conn_t *rc)
+{
+    const char *shut[] = { "SHUTDOWN", "NOSAVE", "NOW" };
+    redisReply *r = NULL;
+    char e3[RCI_ERR_LEN];
+    if (rc_command_any(rc, &r, e3, sizeof e3, 3, shut) == 0) freeReplyObject(r);
+}
+
+int srv_discard(srv_t *srv, int64_t deadline)
+{
+    if (srv->pid <= 0) return 0;
+    int64_t t0 = clock_now_ms();
+    rc_conn_t rc = { 0 };
+    char e[RCI_ERR_LEN];
+    int64_t left = clock_left_ms(deadline);
+    if (rc_connect_unix(&rc, srv->sock, srv->auth, left < 1000 ? 1000 : left > INT_MAX ? INT_MAX : (int)left, e,
+                        sizeof e) == 0)
+        send_shutdown(&rc);
+    rc_close(&rc);
+    reap(srv, deadline);
+    LOG_I("temporary redis-server stopped in %lld ms, its nodes.conf not kept", (long long)(clock_now_ms() - t0));
+    return 0;
+}
+
+int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)
+{
+    if (srv->pid <= 0) return 0;
+    rc_conn_t rc = { 0 };
+    char e2[RCI_ERR_LEN] = "";
+    int rc_ok = 0;
+    /* The save gets the stop's whole budget, not a fixed second: on a loaded node (100 busy pods
+     * on 2 cores) the server can take seconds to answer, and failing here would throw away a run
+     * that did all its work. */
+    int64_t left = clock_left_ms(deadline);
+    int ms = left < 1000 ? 1000 : left > INT_MAX ? INT_MAX : (int)left;
+    int64_t t0 = clock_now_ms(), saved_at = t0;
+    if (rc_connect_unix(&rc, srv->sock, srv->auth, ms, e2, sizeof e2) == 0) {
+        const char *save[] = { "CLUSTER", "SAVECONFIG" };
+        rc_ok = rc_simple(&rc, e2, sizeof e2, 2, save) == 0;
+        saved_at = clock_now_ms();
+        if (!rc_ok) LOG_W("saving nodes.conf before shutdown: %s", e2);
+        if (rc_connected(&rc)) send_shutdown(&rc);
+        rc_close(&rc);
+    }
+    reap(srv, deadline);
     if (!rc_ok) {
         snprintf(err, errlen, "nodes.conf may not be saved: %s", e2[0] ? e2 : "could not reach the server");
         return -1;

@@ -1,7 +1,9 @@
 /* server: the runtime redis.conf the main container starts with, and the temporary redis-server
  * the init runs on the same data dir. The temporary server has no client port (port 0): only the
  * cluster bus and a private unix socket, so no client write and no replica sync can reach a
- * server that has not loaded the data; it loads no data and writes none (nodes.conf only). */
+ * server that has not loaded the data; it loads no data and writes none (nodes.conf only). A
+ * fresh replica's is the exception (client_port): it has no data to protect, and its pod 0 reads
+ * its view there (lib/seed.c). */
 #ifndef RCI_SERVER_H
 #define RCI_SERVER_H
 
@@ -19,12 +21,15 @@ typedef struct {
     char log[1100];      /* its stdout/stderr */
     char discard[1100];  /* where a replica's sync would land: removed before and after */
     const rc_auth_t *auth; /* for the init's own connections; not owned */
+    int client_port;     /* a fresh replica's server also answers on the client port (render_init_config) */
 } srv_t;
 
 /* The path of nodes.conf in the data dir. */
 void srv_nodes_conf_path(const cfg_t *cfg, char *buf, size_t len);
 void srv_paths(const cfg_t *cfg, srv_t *srv);
 
+/* Write text to path atomically (tmp, fsync, rename) with mode 0600. Returns 0, or -1 with err. */
+int srv_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 /* Write the runtime config atomically (tmp + rename, mode 0600: it may hold the password). */
 int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
                              size_t errlen);
@@ -36,6 +41,8 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
 /* Save nodes.conf (waiting for the answer until deadline), shut down without saving data, reap;
  * SIGTERM then SIGKILL if it lingers. */
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen);
+/* Shut it down without saving nodes.conf (a seeded nodes.conf replaces it, lib/seed.c) and reap. */
+int srv_discard(srv_t *srv, int64_t deadline);
 /* Is the temporary server still running? (Reaps it when it exited.) */
 int srv_alive(srv_t *srv);
 /* Print the last lines of the server's log at error level (to explain a failure). */

@@ -106,10 +106,10 @@ int main(void)
 
     /* The temporary server's config includes the runtime config and has no client port. */
     cfg = base();
-    CHECK(render_init_config(&cfg, "/data/.rci-init.sock", out, sizeof out, err, sizeof err) == 0);
+    CHECK(render_init_config(&cfg, "/data/.rci-init.sock", 0, out, sizeof out, err, sizeof err) == 0);
     CHECK_CONTAINS(out, "include \"/data/redis.conf\"\nport 0\nunixsocket \"/data/.rci-init.sock\"\n");
     only_known_directives(out);
-    CHECK(render_init_config(&cfg, "/data/x\nport 6379", out, sizeof out, err, sizeof err) != 0);
+    CHECK(render_init_config(&cfg, "/data/x\nport 6379", 0, out, sizeof out, err, sizeof err) != 0);
 
     /* Too small a buffer is an error, never a cut config. */
     CHECK(render_runtime_config(&cfg, &id, fqdn, &auth, out, 200, err, sizeof err) != 0);

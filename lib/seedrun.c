@@ -1,0 +1,209 @@
+#include "seedrun.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "topology.h"
+
+/* A nodes.conf of a node that never knew another one: what a temporary server leaves when its init
+ * is killed before it met anyone (its id was never seen, so it can be dropped). */
+static int nodes_conf_blank(const cfg_t *cfg)
+{
+    char path[CFG_PATH + 16], buf[4096], why[RCI_ERR_LEN];
+    srv_nodes_conf_path(cfg, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int whole = feof(f);
+    fclose(f);
+    if (!whole) return 0;
+    buf[n] = '\0';
+    cv_view_t v;
+    if (n == 0) return 1;
+    if (cv_parse(buf, n, &v, why, sizeof why) != 0) return 0;
+    const cv_node_t *me = cv_myself(&v);
+    int blank = v.n == 1 && me && (me->flags & CV_MASTER) && me->n_slots == 0 && me->config_epoch == 0 &&
+                v.current_epoch == 0;
+    cv_free(&v);
+    return blank;
+}
+
+int seedrun_data_dir_fresh(const cfg_t *cfg, char *why, size_t len)
+{
+    DIR *d = opendir(cfg->data_dir);
+    if (!d) {
+        snprintf(why, len, "the data dir %s cannot be listed", cfg->data_dir);
+        return 0;
+    }
+    const char *rt = strrchr(cfg->runtime_config, '/');
+    rt = rt ? rt + 1 : cfg->runtime_config;
+    size_t dlen = strlen(cfg->data_dir);
+    int rt_here = strncmp(cfg->runtime_config, cfg->data_dir, dlen) == 0 && cfg->runtime_config + dlen + 1 == rt;
+    int fresh = 1;
+    struct dirent *e;
+    while (fresh && (e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "lost+found") || !strncmp(n, ".rci-", 5)) continue;
+        if (rt_here && (!strcmp(n, rt) || (!strncmp(n, rt, strlen(rt)) && !strcmp(n + strlen(rt), ".tmp")))) continue;
+        if (!strcmp(n, "nodes.conf") && nodes_conf_blank(cfg)) continue;
+        snprintf(why, len, "the data dir holds %s", n);
+        fresh = 0;
+    }
+    closedir(d);
+    return fresh;
+}
+
+int seedrun_applies(const cfg_t *cfg, const ident_t *id, char *why, size_t len)
+{
+    if (!id->ip[0]) { snprintf(why, len, "POD_IP is unset"); return 0; }
+    if (id->outside) { snprintf(why, len, "the config no longer has this pod"); return 0; }
+    return seedrun_data_dir_fresh(cfg, why, len);
+}
+
+static void fill_input(const cfg_t *cfg, const peers_t *peers, seed_input_t *in)
+{
+    memset(in, 0, sizeof *in);
+    in->shards = cfg->shards;
+    in->replicas = cfg->replicas;
+    in->my_shard = peers->me.shard;
+    in->my_ordinal = peers->me.ordinal;
+    in->my_fqdn = peers->me.fqdn;
+    in->peers = peers->peers;
+    in->n_peers = peers->n;
+    in->fresh = 1;
+    in->wait_ms = cfg->handshake_grace_ms * SEEDRUN_WAIT_GRACES;
+    if (in->wait_ms < cfg->node_timeout_ms) in->wait_ms = cfg->node_timeout_ms;
+    in->master_wait_ms = cfg->deadline_s * 1000 / 2;
+}
+
+int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
+                    const cv_view_t *self_view, int *self_resolved, int64_t elapsed_ms, int64_t deadline,
+                    volatile sig_atomic_t *interrupted, char *reason, size_t len)
+{
+    /* This pod's own name first, then the peers' names anew: a peer that seeds after this pod's
+     * name resolved finds it, and this pod finds every peer that seeded before (docs/design.md). */
+    int all = 0;
+    if (!*self_resolved) {
+        char self_dns[RCI_ERR_LEN] = "";
+        int self_ok = peers_resolve_self(peers, cfg, my_ip, deadline, self_dns, sizeof self_dns);
+        if (self_ok < 0 || self_ok == 2) {
+            /* Who is up cannot be told: the rules know how to wait for DNS (rule 12). */
+            snprintf(reason, len, "%s%s%s", self_ok == 2 ? "DNS trouble (" : "", self_dns, self_ok == 2 ? ")" : "");
+            return SEED_NO;
+        }
+        if (!self_ok) {
+            seed_input_t in;
+            fill_input(cfg, peers, &in);
+            in.self_dns = self_dns;
+            in.elapsed_ms = elapsed_ms;
+            return seed_decide(&in, reason, len);
+        }
+        *self_resolved = all = 1;
+    }
+    char dns[RCI_ERR_LEN];
+    int trouble = peers_resolve(peers, cfg, deadline, all, dns, sizeof dns);
+    if (trouble != 0) {
+        /* Who is up cannot be told: the rules know how to wait for DNS (rule 12). */
+        snprintf(reason, len, "DNS trouble (%s)", dns);
+        return SEED_NO;
+    }
+    cv_view_t *views = calloc(peers->n ? peers->n : 1, sizeof *views);
+    const cv_view_t **vp = calloc(peers->n ? peers->n : 1, sizeof *vp);
+    if (!views || !vp) {
+        free(views); free(vp);
+        snprintf(reason, len, "out of memory");
+        return SEED_NO;
+    }
+    fan_target_t *t = NULL;
+    size_t *of = NULL;
+    const char *argv[] = { "CLUSTER", "NODES" };
+    char err[RCI_ERR_LEN];
+    /* Every peer once (any view may show a formed cluster), then only the pods awaited: pod 0 its
+     * shard's replicas, a replica its pod 0. At 100 shards every seeded peer's view is 200 lines
+     * of a busy server. */
+    int *want = NULL;
+    if (!all) {
+        want = calloc(peers->n ? peers->n : 1, sizeof *want);
+        if (!want) { free(views); free(vp); snprintf(reason, len, "out of memory"); return SEED_NO; }
+        for (size_t k = 0; k < peers->n; k++) {
+            const dec_peer_t *p = &peers->peers[k];
+            want[k] = p->shard == peers->me.shard && (p->ordinal == 0) == (peers->me.ordinal > 0);
+        }
+    }
+    int fm = peers_fan_some(peers, want, cfg, auth, 2, argv, deadline, interrupted, &t, &of, err, sizeof err);
+    free(want);
+    int verdict = SEED_NO;
+    const char *refused = NULL;
+    if (fm < 0) {
+        snprintf(reason, len, "%s", err);
+        verdict = interrupted && *interrupted ? -1 : SEED_NO;
+        goto out;
+    }
+    for (size_t i = 0; i < (size_t)fm; i++) {
+        size_t k = of[i];
+        char why[RCI_ERR_LEN];
+        if (t[i].result == RC_AUTH_FAILED || t[i].result == RC_TLS_FAILED) {
+            if (!refused) refused = peers->peers[k].name;
+        } else if (t[i].result == 0 && rc_parse_cluster_nodes(t[i].reply, t[i].err, &views[k], why, sizeof why) == 0) {
+            vp[k] = &views[k];
+        } else if (t[i].result == 0) {
+            LOG_D("the view of %s: %s", peers->peers[k].name, why);
+        }
+    }
+    if (refused) {
+        /* A peer whose view cannot be read may hold a formed cluster. */
+        snprintf(reason, len, "%s refuses our password or TLS: its view cannot be read", refused);
+    } else {
+        seed_input_t in;
+        fill_input(cfg, peers, &in);
+        in.views = vp;
+        in.self_view = self_view;
+        in.self_resolves = 1;
+        in.elapsed_ms = elapsed_ms;
+        verdict = seed_decide(&in, reason, len);
+    }
+out:
+    if (fm > 0) peers_fan_free(t, of, (size_t)fm);
+    for (size_t k = 0; k < peers->n; k++) cv_free(&views[k]);
+    free(views);
+    free(vp);
+    return verdict;
+}
+
+int seedrun_write(const cfg_t *cfg, const ident_t *id, const peers_t *peers, char *err, size_t errlen)
+{
+    seed_input_t in;
+    fill_input(cfg, peers, &in);
+    size_t cap = 512 * (peers->n + 2);
+    char *text = malloc(cap);
+    if (!text) { snprintf(err, errlen, "out of memory"); return -1; }
+    char path[CFG_PATH + 16];
+    srv_nodes_conf_path(cfg, path, sizeof path);
+    int rc = -1;
+    if (seed_render(&in, id->ip, cfg->port, cfg->bus_port, text, cap) < 0)
+        snprintf(err, errlen, "%s: the seeded config does not fit %zu bytes", path, cap);
+    else
+        rc = srv_write_file_atomic(path, text, err, errlen);
+    free(text);
+    return rc;
+}
+
+void seedrun_describe(const cfg_t *cfg, const peers_t *peers, char *buf, size_t len)
+{
+    char id[CV_ID_LEN + 1];
+    int first, last;
+    seed_node_id(peers->me.fqdn, id);
+    topo_slot_range(cfg->shards, peers->me.shard, &first, &last);
+    if (peers->me.ordinal == 0) {
+        snprintf(buf, len, "master of slots %d-%d, config epoch %d, node %s", first, last, peers->me.shard + 1, id);
+        return;
+    }
+    const char *master = "?";
+    for (size_t k = 0; k < peers->n; k++)
+        if (peers->peers[k].shard == peers->me.shard && peers->peers[k].ordinal == 0) master = peers->peers[k].name;
+    snprintf(buf, len, "replica of %s (slots %d-%d), node %s", master, first, last, id);
+}

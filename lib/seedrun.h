@@ -1,0 +1,43 @@
+/* seedrun: the I/O around lib/seed.c. Is the data dir fresh, what do the peers' servers say (their
+ * CLUSTER NODES, all at once through lib/fanout), and the writing of a seeded nodes.conf. `run`
+ * and `plan` both decide through seedrun_observe, so plan shows whether run seeds. */
+#ifndef RCI_SEEDRUN_H
+#define RCI_SEEDRUN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "identity.h"
+#include "peers.h"
+#include "rclient.h"
+#include "seed.h"
+
+/* How long a fresh pod 0 waits for its shard's replicas to answer before leaving the choice to the
+ * run's rules: this many handshake graces, or the node timeout if longer (6 s by default). A
+ * fresh replica waits for its pod 0 (as the rules would: rule 7) half the run's deadline. Both
+ * end as soon as the awaited pod answers. */
+#define SEEDRUN_WAIT_GRACES 4
+
+/* Does the data dir hold nothing but this program's own files (the runtime config, the temporary
+ * server's leftovers, a nodes.conf of a node that never knew another one) and lost+found?
+ * Anything else means the pod held a node or data before (why names it). */
+int seedrun_data_dir_fresh(const cfg_t *cfg, char *why, size_t len);
+/* Does this pod try to seed at all? POD_IP known, a pod the config has, and a fresh data dir
+ * (seedrun_data_dir_fresh). why says which, when not. Asked before the temporary server starts:
+ * that server writes a nodes.conf of its own. */
+int seedrun_applies(const cfg_t *cfg, const ident_t *id, char *why, size_t len);
+/* One observation and the verdict on it: this pod's own name (until it first resolves to my_ip,
+ * POD_IP), then every peer's name anew, then the peers' views (every resolved peer's the first
+ * time, then those awaited: pod 0 its shard's replicas', a replica its pod 0's). *self_resolved carries "own
+ * name seen" between calls (0 at first). self_view: a replica's temporary server's own view, or
+ * NULL. Returns the verdict (reason filled; DNS trouble is SEED_NO), or -1 when interrupted. */
+int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
+                    const cv_view_t *self_view, int *self_resolved, int64_t elapsed_ms, int64_t deadline,
+                    volatile sig_atomic_t *interrupted, char *reason, size_t len);
+/* Write the seeded nodes.conf (atomically). Returns 0, or -1 with err naming the file. */
+int seedrun_write(const cfg_t *cfg, const ident_t *id, const peers_t *peers, char *err, size_t errlen);
+/* "master of slots 0-5460, node <id>": what a seeded node is, for logs and plan. */
+void seedrun_describe(const cfg_t *cfg, const peers_t *peers, char *buf, size_t len);
+
+#endif
