@@ -6,6 +6,7 @@
  * --tls makes them) it connects with TLS, through the project's own client (lib/rclient).
  * usage: clusterwait TIMEOUT_S MASTERS ip:port...
  * MASTERS 0: only wait until every node answers PING (plain servers about to be clustered). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,9 @@ static int node_up(node_t *n)
 
 int main(int argc, char **argv)
 {
+    /* A node may close a connection mid-write (a fresh replica's temporary server answers on the
+     * client port until its init stops it; TLS writes raise SIGPIPE): an error to retry, not death. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 4) { fprintf(stderr, "usage: clusterwait TIMEOUT_S MASTERS ip:port...\n"); return 2; }
     double deadline = now_s() + atof(argv[1]);
     int masters = atoi(argv[2]);

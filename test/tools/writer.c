@@ -6,6 +6,7 @@
  *                                              prints: writes N errors E p50 X p99 Y max Z (ms)
  *   writer verify ADDR PREFIX N                GET PREFIX<0..N-1>; prints: missing M of N
  * ADDR is ip:port of any node. Exit 0, or 1 on a failure to reach the cluster. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,9 @@ static int cmp_int64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+    /* A node may close a connection mid-write (a fresh replica's temporary server answers on the
+     * client port until its init stops it; TLS writes raise SIGPIPE): an error to retry, not death. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 5) {
         fprintf(stderr, "usage: writer write ADDR PREFIX STOPFILE MAXOPS | writer verify ADDR PREFIX N\n");
         return 2;
