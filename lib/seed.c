@@ -38,6 +38,9 @@ void seed_node_id(const char *fqdn, char out[CV_ID_LEN + 1])
 }
 
 static seed_verdict_t say(seed_verdict_t v, char *reason, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static seed_verdict_t say(seed_verdict_t v, char *reason, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -202,6 +205,8 @@ typedef struct {
     size_t len, used;
     int overflow;
 } sbuf_t;
+
+static void put(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(sbuf_t *b, const char *fmt, ...)
 {
