@@ -21,7 +21,8 @@
 
 /* Poll period of the reconcile loop. */
 #define ROUND_MS 50
-/* Poll period while a fresh pod 0 waits for its replicas before seeding (lib/seed.c). */
+/* Poll period while a fresh pod waits before seeding: pod 0 for its replicas, a replica for its
+ * pod 0, either for its own DNS name (lib/seed.c). */
 #define SEED_ROUND_MS 100
 /* Log a still-unchanged WAIT reason again after this long. */
 #define REPEAT_LOG_MS 5000

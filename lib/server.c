@@ -211,9 +211,9 @@ static void send_shutdown(rc_conn_t *rc)
     if (rc_command_any(rc, &r, e3, sizeof e3, 3, shut) == 0) freeReplyObject(r);
 }
 
-int srv_discard(srv_t *srv, int64_t deadline)
+void srv_discard(srv_t *srv, int64_t deadline)
 {
-    if (srv->pid <= 0) return 0;
+    if (srv->pid <= 0) return;
     int64_t t0 = clock_now_ms();
     rc_conn_t rc = { 0 };
     char e[RCI_ERR_LEN];
@@ -224,7 +224,6 @@ int srv_discard(srv_t *srv, int64_t deadline)
     rc_close(&rc);
     reap(srv, deadline);
     LOG_I("temporary redis-server stopped in %lld ms, its nodes.conf not kept", (long long)(clock_now_ms() - t0));
-    return 0;
 }
 
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen)

@@ -42,7 +42,7 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
  * SIGTERM then SIGKILL if it lingers. */
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen);
 /* Shut it down without saving nodes.conf (a seeded nodes.conf replaces it, lib/seed.c) and reap. */
-int srv_discard(srv_t *srv, int64_t deadline);
+void srv_discard(srv_t *srv, int64_t deadline);
 /* Is the temporary server still running? (Reaps it when it exited.) */
 int srv_alive(srv_t *srv);
 /* Print the last lines of the server's log at error level (to explain a failure). */
