@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "busy.h"
 #include "log.h"
 
 /* SETSLOT <slot> <how> <id> for every slot with want[i], pipelined on node n. With already (may be
@@ -49,11 +50,12 @@ static int migrate_round(const int *slots, int k, const int *want, const mig_nod
     char num[MIG_MAX_SLOTS][16], cnt[16];
     const char *argv[MIG_MAX_SLOTS][4];
     const char *const *argvs[MIG_MAX_SLOTS];
-    int argcs[MIG_MAX_SLOTS], m = 0;
+    int argcs[MIG_MAX_SLOTS], slot_of[MIG_MAX_SLOTS], m = 0;
     redisReply *rep[MIG_MAX_SLOTS];
     snprintf(cnt, sizeof cnt, "%d", o->batch);
     for (int i = 0; i < k; i++) {
         if (!want[i]) continue;
+        slot_of[m] = slots[i];
         snprintf(num[m], sizeof num[m], "%d", slots[i]);
         argv[m][0] = "CLUSTER"; argv[m][1] = "GETKEYSINSLOT"; argv[m][2] = num[m]; argv[m][3] = cnt;
         argvs[m] = argv[m];
@@ -85,7 +87,7 @@ static int migrate_round(const int *slots, int k, const int *want, const mig_nod
     snprintf(tmo, sizeof tmo, "%d", o->migrate_timeout_ms);
     const char **margv[MIG_MAX_SLOTS];
     const char *const *margvs[MIG_MAX_SLOTS];
-    int margcs[MIG_MAX_SLOTS], nm = 0, mk[MIG_MAX_SLOTS];
+    int margcs[MIG_MAX_SLOTS], nm = 0, mk[MIG_MAX_SLOTS], mslot[MIG_MAX_SLOTS], key_at[MIG_MAX_SLOTS];
     redisReply *mrep[MIG_MAX_SLOTS];
     for (int q = 0; rc == 0 && total && q < m; q++) {
         if (rep[q]->elements == 0) continue;
@@ -99,6 +101,8 @@ static int migrate_round(const int *slots, int k, const int *want, const mig_nod
             args[a++] = o->auth->password;
         }
         args[a++] = "KEYS";
+        key_at[nm] = a;
+        mslot[nm] = slot_of[q];
         for (size_t e = 0; e < rep[q]->elements; e++) args[a++] = rep[q]->element[e]->str;
         margv[nm] = args;
         margvs[nm] = args;
@@ -108,8 +112,24 @@ static int migrate_round(const int *slots, int k, const int *want, const mig_nod
     if (rc == 0 && nm > 0) {
         if (rc_pipeline(src->conn, nm, margcs, margvs, mrep, err, errlen) != 0) rc = -1;
         for (int q = 0; rc == 0 && q < nm; q++) {
-            if (mrep[q]->type == REDIS_REPLY_ERROR) {
-                /* BUSYKEY: the target has a key of that name. Never replaced: that would lose a write. */
+            if (mrep[q]->type == REDIS_REPLY_ERROR && strstr(mrep[q]->str, "BUSYKEY")) {
+                /* The target has some of these keys already. Never replaced blindly: that could lose a
+                 * write. busy_settle drops only the source's copies that are identical. */
+                busy_count_t c;
+                if (busy_settle(src, dst, mslot[q], margv[q] + key_at[q], (size_t)mk[q], &c, err, errlen) != 0) {
+                    rc = -1;
+                    break;
+                }
+                if (c.gone == 0 && c.dropped == 0) { /* no progress: never loop on it */
+                    snprintf(err, errlen, "%s: MIGRATE of %d keys of slot %d to %s:%d: %s, but no key of them is on "
+                             "both nodes now: run again", src->conn->where, mk[q], mslot[q], dst->ip, dst->port,
+                             mrep[q]->str);
+                    rc = -1;
+                    break;
+                }
+                *moved += c.gone;
+                *left = 1; /* GETKEYSINSLOT again: what the refused MIGRATE left behind */
+            } else if (mrep[q]->type == REDIS_REPLY_ERROR) {
                 snprintf(err, errlen, "%s: MIGRATE of %d keys to %s:%d: %s", src->conn->where, mk[q], dst->ip,
                          dst->port, mrep[q]->str);
                 rc = -1;

@@ -7,12 +7,14 @@
 #        scale.sh replicas 3x1 -> 3x2 -> 3x1: no failed node left in any view
 #        scale.sh killed   the mover SIGKILLed mid-move, then the source master killed mid-move:
 #                          the next rebalance finishes the half-moved slot; nothing lost
+#        scale.sh busy     a half-done move with keys on both sides (a source restarted from an
+#                          older copy): identical copies dropped, differing ones named and kept
 #        scale.sh sidecar  every pod runs the native sidecar: 3x1 -> 4x1 -> 3x1 by config changes
 #                          and pod deletion only, a writer running; nobody runs rebalance
 #        scale.sh password | tls | acl   3x1 -> 4x1 with a password (MIGRATE with AUTH), TLS-only
 #                          ports (and a password), ACL users (MIGRATE with AUTH2)
 . "$(dirname "$0")/lib.sh"
-mode=${1:?usage: scale.sh out|out2|replicas|killed|sidecar|password|tls|acl}
+mode=${1:?usage: scale.sh out|out2|replicas|killed|busy|sidecar|password|tls|acl}
 
 rebalance() { sim exec redis-shard0-0 -- "$RCI_BIN" rebalance; }
 
@@ -224,7 +226,12 @@ killed)
     sim scale --shards 3 --config-only
     sim exec redis-shard0-0 -- "$RCI_BIN" rebalance >"$SIM_STATE/r3.out" 2>&1 &
     mover=$!
-    sleep 2
+    # Killed while a slot is half-moved out of it, whichever slot that is.
+    for ((t = 0; t < 3000; t++)); do
+        rcli redis-shard3-0 cluster nodes | grep myself | grep -q -- '->-' && break
+        sleep 0.01
+    done
+    kill -0 "$mover" 2>/dev/null || fail "the mover had already finished: nothing was cut short"
     sim kill redis-shard3-0 -c redis --signal KILL
     wait "$mover" && echo "(the mover finished before the kill)" || echo "the mover stopped: $(tail -n 1 "$SIM_STATE/r3.out")"
     sim wait-ready 60
@@ -232,6 +239,46 @@ killed)
     cat "$SIM_STATE/r4.out"
     converge
     balanced 3
+    sim verify
+    ;;
+busy)
+    sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 3 --replicas 0 --node-timeout 3000
+    sim write 20000
+    # A move of one slot from shard 0 to shard 1 left half-done with keys on both sides, as a source
+    # master restarted from a copy older than the move leaves them: {tag}:same is identical on both,
+    # {tag}:differ is not, {tag}:ttl has an expiry on the target only; {tag}:only is on the source only.
+    read -r tag slot <<<"$(tag_in_slots b 0 5460)"
+    [ -n "$tag" ] || fail "no hash tag with a slot in 0-5460"
+    printf 'SET {%s}:same v\nSET {%s}:differ v-source\nSET {%s}:ttl v\nSET {%s}:only v\n' "$tag" "$tag" "$tag" "$tag" |
+        rcli redis-shard0-0 >/dev/null
+    rcli redis-shard1-0 cluster setslot "$slot" importing "$(myid redis-shard0-0)"
+    rcli redis-shard0-0 cluster setslot "$slot" migrating "$(myid redis-shard1-0)"
+    printf 'ASKING\nSET {%s}:same v\nASKING\nSET {%s}:differ v-target\nASKING\nSET {%s}:ttl v EX 3600\n' \
+        "$tag" "$tag" "$tag" | rcli redis-shard1-0 >/dev/null
+    src_keys=$(rcli redis-shard0-0 cluster countkeysinslot "$slot")
+    echo "slot $slot: $src_keys keys on the source, 3 of them also on the target"
+    step "rebalance drops the identical copy and names the two that differ; nothing else is touched"
+    ! rebalance >"$SIM_STATE/b1.out" 2>&1 || { cat "$SIM_STATE/b1.out"; fail "rebalance succeeded over keys that differ"; }
+    cat "$SIM_STATE/b1.out"
+    grep -q "slot $slot: 2 key(s) are on both .* with different values" "$SIM_STATE/b1.out" || fail "the two differing keys were not reported"
+    grep -q "slot $slot: 1 key(s) were on both .*, identical .*dropped the source's copies" "$SIM_STATE/b1.out" ||
+        fail "the identical key's drop was not reported"
+    left=$(rcli redis-shard0-0 cluster countkeysinslot "$slot")
+    [ "$left" = 2 ] || fail "the source holds $left keys of slot $slot, want 2 (differ and ttl)"
+    [ "$(rcli redis-shard0-0 get "{$tag}:differ")" = v-source ] || fail "the source's copy of {$tag}:differ changed"
+    [ "$(printf 'ASKING\nGET {%s}:differ\n' "$tag" | rcli redis-shard1-0 | tail -n 1)" = v-target ] ||
+        fail "the target's copy of {$tag}:differ changed"
+    step "a person keeps the source's copies (deletes the target's); the next rebalance finishes the move"
+    printf 'ASKING\nDEL {%s}:differ\nASKING\nDEL {%s}:ttl\n' "$tag" "$tag" | rcli redis-shard1-0 >/dev/null
+    rebalance | tee "$SIM_STATE/b2.out"
+    grep -q "^finishing the move of slot $slot " "$SIM_STATE/b2.out" || fail "slot $slot was not reported finished"
+    for k in same:v differ:v-source ttl:v only:v; do
+        got=$(rcli redis-shard0-0 -c get "{$tag}:${k%%:*}" | tail -n 1)
+        [ "$got" = "${k#*:}" ] || fail "{$tag}:${k%%:*} is '$got', want '${k#*:}'"
+    done
+    [ "$(rcli redis-shard1-0 ttl "{$tag}:ttl")" = -1 ] || fail "{$tag}:ttl has an expiry: the target's copy won"
+    echo "slot $slot now at redis-shard1-0 with $(rcli redis-shard1-0 cluster countkeysinslot "$slot") keys; the chosen copies kept"
+    converge
     sim verify
     ;;
 sidecar)
