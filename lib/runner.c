@@ -390,6 +390,7 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
         if (v < 0) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
         if (v == SEED_NO) {
             LOG_I("not seeding: %s; the rules of a run take over", why);
+            snprintf(r->last_reason, sizeof r->last_reason, "not seeding: %s", why);
             return 0;
         }
         if (v == SEED_WAIT) {

@@ -31,7 +31,8 @@ int seedrun_applies(const cfg_t *cfg, const ident_t *id, char *why, size_t len);
  * POD_IP), then every peer's name anew, then the peers' views (every resolved peer's the first
  * time, then those awaited: pod 0 its shard's replicas', a replica its pod 0's). *self_resolved carries "own
  * name seen" between calls (0 at first). self_view: a replica's temporary server's own view, or
- * NULL. Returns the verdict (reason filled; DNS trouble is SEED_NO), or -1 when interrupted. */
+ * NULL. Returns the verdict (reason filled; DNS trouble is SEED_WAIT for half the deadline, then
+ * SEED_NO), or -1 when interrupted. */
 int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
                     const cv_view_t *self_view, int *self_resolved, int64_t elapsed_ms, int64_t deadline,
                     volatile sig_atomic_t *interrupted, char *reason, size_t len);

@@ -148,7 +148,11 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
         _exit(127);
     }
     srv->pid = pid;
-    LOG_I("started temporary redis-server (pid %d, socket %s, no client port)", (int)pid, srv->sock);
+    if (srv->client_port)
+        LOG_I("started temporary redis-server (pid %d, socket %s, client port %d: a fresh replica's, for its pod 0 "
+              "to see it)", (int)pid, srv->sock, cfg->port);
+    else
+        LOG_I("started temporary redis-server (pid %d, socket %s, no client port)", (int)pid, srv->sock);
     for (int tries = 0;; tries++) {
         int status;
         if (child_exited(srv, &status)) {
