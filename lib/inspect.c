@@ -18,24 +18,25 @@
 static const char FRESH_VIEW[] =
     "0000000000000000000000000000000000000000 :0@0 myself,master - 0 0 0 connected\n";
 
-/* Connect to the local node: the live main-container server on 127.0.0.1, else the init
- * container's temporary server. Returns 0 (source says which), RC_AUTH_FAILED, RC_TLS_FAILED or
- * -1, with err. */
+/* Connect to the local node: the init container's temporary server (its unix socket) while an
+ * init runs, else the live main-container server on 127.0.0.1. The socket first: a fresh
+ * replica's temporary server also answers on the client port, and must not be taken for the main
+ * container's. Returns 0 (source says which), RC_AUTH_FAILED, RC_TLS_FAILED or -1, with err. */
 static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc, const char **source, char *err,
                          size_t errlen)
 {
-    char tcp_err[RCI_ERR_LEN];
-    int c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, tcp_err, sizeof tcp_err);
-    *source = auth->tls ? "the running redis-server on 127.0.0.1 (TLS)" : "the running redis-server on 127.0.0.1";
-    if (c != -1) {
-        if (c != 0) snprintf(err, errlen, "%s", tcp_err);
-        return c;
-    }
     srv_t srv;
     srv_paths(cfg, &srv);
-    *source = "the init container's temporary server";
     char unix_err[RCI_ERR_LEN];
-    c = rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, unix_err, sizeof unix_err);
+    *source = "the init container's temporary server";
+    int c = rc_connect_unix(rc, srv.sock, auth, cfg->connect_timeout_ms, unix_err, sizeof unix_err);
+    if (c != -1) {
+        if (c != 0) snprintf(err, errlen, "%s", unix_err);
+        return c;
+    }
+    char tcp_err[RCI_ERR_LEN];
+    *source = auth->tls ? "the running redis-server on 127.0.0.1 (TLS)" : "the running redis-server on 127.0.0.1";
+    c = rc_connect_tcp(rc, "127.0.0.1", cfg->port, auth, cfg->connect_timeout_ms, tcp_err, sizeof tcp_err);
     /* Both reasons: a TLS failure on the client port must not hide behind "no such socket". */
     if (c != 0) snprintf(err, errlen, "%.240s; %.240s", tcp_err, unix_err);
     return c;
