@@ -80,12 +80,31 @@ if command -v openssl >/dev/null; then
         --set tls.ca_file="$T/a.crt" --set tls.cert_file="$T/a.crt" --set tls.key_file="$T/a.key" probe ready
     expect_out "not ready: 127.0.0.1:1 (TLS): connect: Connection refused"
 fi
-# plan is read-only and works without any server or peer.
-expect 0 "plan on a fresh pod" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan
+# plan is read-only and works without any server or peer. Its lookups go to a DNS server of this
+# test on loopback that knows no name (NXDOMAIN: the peers do not exist yet), never to the host's:
+# an answer from there, or none within the timeout on a loaded machine, would be DNS trouble.
+dns_up=0
+for ((i = 0; i < 5 && !dns_up; i++)); do
+    DNSPORT=$((20000 + RANDOM % 20000))
+    dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user=root --pid-file="$T/dnsmasq.pid" \
+        --listen-address=127.0.0.1 --bind-interfaces --port="$DNSPORT" --local=/cluster.local/ 2>"$T/dnsmasq.err" &
+    dnspid=$!
+    # A port already taken makes dnsmasq exit at once; alive after 0.2 s, it serves.
+    for ((j = 0; j < 5; j++)); do
+        kill -0 $dnspid 2>/dev/null || break
+        [ $j = 4 ] && dns_up=1
+        sleep 0.05
+    done
+done
+[ $dns_up = 1 ] || { echo "FAIL: no DNS server for the plan tests: $(cat "$T/dnsmasq.err")"; exit 1; }
+trap 'kill $dnspid 2>/dev/null; rm -rf "$T"' EXIT
+expect 0 "plan on a fresh pod" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set dns_servers="127.0.0.1:$DNSPORT" plan
 expect_out "add-slots  5461-10921"
 [ ! -e "$T/data" ] || { echo "FAIL: plan created files"; fails=$((fails + 1)); }
-expect 0 "plan --json" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=200 plan --json
+expect 0 "plan --json" -- env POD_NAME=redis-shard1-0 RCI_DATA_DIR="$T/data" "$BIN" --config "$T/ok.yaml" --set dns_servers="127.0.0.1:$DNSPORT" plan --json
 expect_out '"goal":"master of slots 5461-10921"'
+expect_out '"dns_trouble":false'
+kill $dnspid 2>/dev/null; wait $dnspid 2>/dev/null
 # Ctrl-C stops plan at once, even while it waits on a DNS server that never answers (a UDP socket
 # that reads and never replies), and the exit says "interrupted".
 if command -v python3 >/dev/null; then
