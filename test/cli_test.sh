@@ -53,7 +53,7 @@ expect_err '"level":"info","pod":"redis-shard0-0"'
 [ -x "$T/redis-cluster-init" ] && cmp -s "$T/redis-cluster-init" "$BIN" || { echo "FAIL: install did not copy the binary"; fails=$((fails + 1)); }
 expect 1 "install into a missing dir" -- "$BIN" install "$T/missing/dir"; expect_err "cannot create"
 # run with a data dir it cannot write: runtime failure, last line says what failed.
-expect 1 "run with an unwritable data dir" -- env POD_NAME=redis-shard0-0 RCI_DATA_DIR=/proc/nonexistent "$BIN" --config "$T/ok.yaml" --timeout 3 run
+expect 1 "run with an unwritable data dir" -- env POD_NAME=redis-shard0-0 RCI_DATA_DIR=/proc/nonexistent "$BIN" --config "$T/ok.yaml" --set dns_servers=127.0.0.1:1 --timeout 3 run
 [ "$(tail -n1 "$T/err" | grep -c 'error.*failed:.*What to do')" = 1 ] || { echo "FAIL: last line does not say what failed"; fails=$((fails + 1)); }
 # probe: usage, and a server that is not there (port 1: nothing listens), with and without TLS.
 expect 2 "probe without a kind" -- "$BIN" --config "$T/ok.yaml" probe; expect_err "probe needs 'ready' or 'alive'"

@@ -12,7 +12,10 @@ vg() {
 }
 vg "$BIN" --config "$T/ok.yaml" config
 vg "$BIN" --config "$T/bad.yaml" config
-vg env POD_NAME=redis-shard2-1 RCI_DATA_DIR="$T/d" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=100 plan
+# Its lookups go to a loopback port where nothing listens (refused: the DNS-trouble path), never
+# to the host's resolver.
+vg env POD_NAME=redis-shard2-1 RCI_DATA_DIR="$T/d" "$BIN" --config "$T/ok.yaml" --set timeouts.dns_ms=100 \
+    --set dns_servers=127.0.0.1:1 plan
 vg "$BIN" frob
 # TLS: load a CA, certificate and key, fail to connect, free everything.
 if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=vg \
