@@ -184,10 +184,11 @@ static int shard_holds_nothing(const ctx_t *c, int s)
  * then is the shard's master too. So it is while no node of the shard owns a slot (a cluster being
  * formed): a replica then follows its pod 0 at once instead of waiting for pod 0's claim to reach
  * it by gossip (seconds, with a hundred nodes on few cores); the shard holds no data to lose. */
-static const cv_node_t *shard_master(const ctx_t *c, int s)
+static const cv_node_t *shard_master(const ctx_t *c, int s, const cv_node_t *twin[2])
 {
     const dec_input_t *in = c->in;
     const cv_node_t *best = NULL, *empty0 = NULL;
+    twin[0] = twin[1] = NULL;
     for (size_t i = 0; i < in->view->n; i++) {
         const cv_node_t *n = &in->view->nodes[i];
         if ((n->flags & CV_MYSELF) || !(n->flags & CV_MASTER)) continue;
@@ -195,12 +196,24 @@ static const cv_node_t *shard_master(const ctx_t *c, int s)
         int k = c->local_pod[i];
         if (k < 0 || in->peers[k].shard != s) continue;
         if (n->n_slots == 0) {
-            if (in->peers[k].ordinal == 0 && !(n->flags & CV_PFAIL)) empty0 = n;
+            if (in->peers[k].ordinal == 0 && !(n->flags & CV_PFAIL)) {
+                if (empty0) { twin[0] = empty0; twin[1] = n; }
+                empty0 = n;
+            }
             continue;
         }
         if (!best || n->config_epoch > best->config_epoch) best = n;
     }
-    if (!best && empty0 && (all_slots_served(in->view) || shard_holds_nothing(c, s))) return empty0;
+    if (!best && empty0 && (all_slots_served(in->view) || shard_holds_nothing(c, s))) {
+        /* Two ids announce pod 0, and neither owns slots: one is an id that pod no longer has (the
+         * id planned for it when it did not seed, learned from seeded peers; or the id of a lost
+         * data dir) that no node has failed yet. Following it would leave this replica's server
+         * replicating a node that never answers. Redis settles it within moments (the address
+         * answers with the other id: the old one becomes noaddr) or pod 0 forgets it. */
+        if (twin[1]) return NULL;
+        return empty0;
+    }
+    twin[0] = twin[1] = NULL;
     return best;
 }
 
@@ -347,7 +360,8 @@ static int decide(const ctx_t *c, dec_plan_t *plan)
 
     int pending = plan_meets(c, plan);
     if (pending < 0 || plan_forgets(c, plan, me) != 0) return -1;
-    const cv_node_t *sm = shard_master(c, in->my_shard);
+    const cv_node_t *twin[2];
+    const cv_node_t *sm = shard_master(c, in->my_shard, twin);
 
     if ((me->flags & CV_MASTER) && me->n_slots > 0) {
         snprintf(plan->role, sizeof plan->role, "master of %d slots", me->n_slots);
@@ -359,6 +373,12 @@ static int decide(const ctx_t *c, dec_plan_t *plan)
         return verdict(plan, ACT_DONE, "this node is already a master owning its slots; nothing to change");
     }
 
+    if (twin[1]) {
+        snprintf(plan->role, sizeof plan->role, "replica in shard %d", in->my_shard);
+        return verdict(plan, ACT_WAIT, "two node ids announce %s (%.40s and %.40s), neither owning slots: one is an "
+                       "id that pod no longer has; waiting for the view to settle before following either",
+                       pod_name_of(c, twin[1]), twin[0]->id, twin[1]->id);
+    }
     if (me->flags & CV_REPLICA) {
         const cv_node_t *cur = cv_find_id(in->view, me->master_id);
         int cur_pod = cur ? pod_of(c, cur) : -1;

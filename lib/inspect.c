@@ -194,7 +194,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     int seed = -1;
     if (!live_server && seedrun_applies(cfg, id, seed_why, sizeof seed_why)) {
         int self_resolved = 0;
-        seed = seedrun_observe(cfg, auth, &peers, id->ip, NULL, &self_resolved, 0, o.deadline, interrupted, seed_why,
+        seed = seedrun_observe(cfg, auth, &peers, id->ip, NULL, NULL, &self_resolved, 0, o.deadline, interrupted, seed_why,
                                sizeof seed_why);
         if (seed < 0) { status = RCI_ERR_SIGNAL; goto out; }
         seedrun_describe(cfg, &peers, seed_desc, sizeof seed_desc);

@@ -389,6 +389,49 @@ int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const
     return 0;
 }
 
+int rc_wait_push(rc_conn_t *rc, int timeout_ms, redisReply **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!rc->live) {
+        snprintf(err, errlen, "%s: not connected", rc->where);
+        return -1;
+    }
+    /* One read may have brought more than one message: the reader keeps the rest. */
+    void *reply = NULL;
+    if (redisReaderGetReply(rc->reader, &reply) != REDIS_OK) {
+        snprintf(err, errlen, "%s: malformed message: %s", rc->where, reply_reader_error(rc->reader));
+        rc_close(rc);
+        return -1;
+    }
+    if (reply) { *out = reply; return 1; }
+    struct pollfd p = { .fd = rc->fd, .events = POLLIN };
+    int n = poll(&p, 1, timeout_ms > 0 ? timeout_ms : 0);
+    if (n < 0 && errno != EINTR) {
+        snprintf(err, errlen, "%s: poll: %s", rc->where, strerror(errno));
+        rc_close(rc);
+        return -1;
+    }
+    if (n <= 0) return 0;
+    /* Something came: read one whole message, within the command bound. */
+    rc_op_t op;
+    memset(&op, 0, sizeof op);
+    op.conn = *rc;
+    op.stage = RC_OP_IO;
+    op.want = POLLIN;
+    op.n_expect = 1;
+    op_read(&op);
+    op_run(&op, clock_now_ms() + rc->timeout_ms);
+    *rc = op.conn;
+    if (op.result != 0) {
+        snprintf(err, errlen, "%s: waiting for a message: %s", rc->where, op.err);
+        if (op.reply) freeReplyObject(op.reply);
+        rc_close(rc);
+        return -1;
+    }
+    *out = op.reply;
+    return 1;
+}
+
 int rc_command_any(rc_conn_t *rc, redisReply **out, char *err, size_t errlen, int argc, const char **argv)
 {
     const char *const *argvs[1] = { argv };

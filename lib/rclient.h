@@ -63,6 +63,10 @@ int rc_pipeline(rc_conn_t *rc, int n, const int *argcs, const char *const *const
                 char *err, size_t errlen);
 /* The same, for commands whose reply is +OK (or any non-error): no reply kept. */
 int rc_simple(rc_conn_t *rc, char *err, size_t errlen, int argc, const char **argv);
+/* Wait at most timeout_ms for a reply the server sends unasked (a Pub/Sub message on a connection
+ * that subscribed). Returns 1 with *out (free with freeReplyObject), 0 when none came (the
+ * connection stays usable), -1 when the connection failed (it is then closed; err says why). */
+int rc_wait_push(rc_conn_t *rc, int timeout_ms, redisReply **out, char *err, size_t errlen);
 /* A CLUSTER NODES reply (untrusted: any type, any bytes) into view; where names the server. */
 int rc_parse_cluster_nodes(const redisReply *r, const char *where, cv_view_t *view, char *err, size_t errlen);
 /* CLUSTER INFO's cluster_state ("ok", "fail"; "unknown" when the reply lacks it) into state. */

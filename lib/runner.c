@@ -366,48 +366,81 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
  * temporary server (blank, on the client port) lets its pod 0 see it is fresh, and stops it
  * without keeping its nodes.conf before writing the seeded one. Returns 1 seeded, 0 not (the rules
  * take over), or an RCI_* error status with err. */
+/* A fresh replica between rounds: wait at most ms for its pod 0's word (seedrun_hear) on sub, or
+ * just sleep when there is no subscription. */
+static void seed_pause(rc_conn_t *sub, char *word, int *heard, int64_t ms, int64_t deadline)
+{
+    int64_t left = clock_left_ms(deadline);
+    if (ms > left) ms = left;
+    if (!rc_connected(sub) || *heard) {
+        clock_sleep_ms(ms, deadline);
+        return;
+    }
+    char err[RCI_ERR_LEN];
+    int got = seedrun_hear(sub, (int)ms, word, err, sizeof err);
+    if (got > 0) *heard = 1;
+    if (got < 0) LOG_D("no longer listening for the pod 0's word: %s", err);
+}
+
 static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
     char why[RCI_ERR_LEN];
     int64_t start = clock_now_ms();
     int self_resolved = 0;
+    /* A replica listens for its pod 0's word (lib/seed.h, SEED_CHANNEL) on its temporary server. */
+    rc_conn_t sub;
+    memset(&sub, 0, sizeof sub);
+    char word[SEED_WORD_LEN] = "";
+    int heard = 0;
+    if (r->srv.pid > 0 &&
+        seedrun_listen(&sub, r->srv.sock, r->auth, r->cfg->connect_timeout_ms * 5, why, sizeof why) != 0)
+        LOG_D("not listening for the pod 0's word (it reads its pod 0's server only): %s", why);
+    int status = 0;
     for (;;) {
-        if (*interrupted) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
+        if (*interrupted) { snprintf(err, errlen, "interrupted by a signal"); status = RCI_ERR_SIGNAL; break; }
         if (clock_left_ms(r->deadline) == 0) {
             snprintf(err, errlen, "deadline of %d s passed; last state: %s", r->cfg->deadline_s, r->last_reason);
-            return RCI_ERR_TIMEOUT;
+            status = RCI_ERR_TIMEOUT;
+            break;
         }
+        seed_pause(&sub, word, &heard, 0, r->deadline);
         cv_view_t self = { 0 };
         int rd = r->srv.pid > 0 ? read_local(r, &self, err, errlen) : 0;
-        if (rd < 0) return RCI_ERR_RUNTIME;
+        if (rd < 0) { status = RCI_ERR_RUNTIME; break; }
         if (rd > 0) {
-            clock_sleep_ms(SEED_ROUND_MS, r->deadline);
+            seed_pause(&sub, word, &heard, SEED_ROUND_MS, r->deadline);
             continue;
         }
-        int v = seedrun_observe(r->cfg, r->auth, &r->peers, r->id->ip, r->srv.pid > 0 ? &self : NULL, &self_resolved,
-                                clock_now_ms() - start, r->deadline, interrupted, why, sizeof why);
+        int v = seedrun_observe(r->cfg, r->auth, &r->peers, r->id->ip, r->srv.pid > 0 ? &self : NULL,
+                                heard ? word : NULL, &self_resolved, clock_now_ms() - start, r->deadline, interrupted,
+                                why, sizeof why);
         cv_free(&self);
-        if (v < 0) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
+        if (v < 0) { snprintf(err, errlen, "interrupted by a signal"); status = RCI_ERR_SIGNAL; break; }
         if (v == SEED_NO) {
             LOG_I("not seeding: %s; the rules of a run take over", why);
             snprintf(r->last_reason, sizeof r->last_reason, "not seeding: %s", why);
-            return 0;
+            break;
         }
         if (v == SEED_WAIT) {
             log_wait(r, why);
-            clock_sleep_ms(SEED_ROUND_MS, r->deadline);
+            seed_pause(&sub, word, &heard, SEED_ROUND_MS, r->deadline);
             continue;
         }
         char desc[256], path[CFG_PATH + 16];
         seedrun_describe(r->cfg, &r->peers, desc, sizeof desc);
         srv_nodes_conf_path(r->cfg, path, sizeof path);
+        rc_close(&sub);
         rc_close(&r->rc);
         srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
         if (seedrun_write(r->cfg, r->id, &r->peers, err, errlen) != 0) return RCI_ERR_RUNTIME;
         LOG_I("seeded %s: %s; %zu of %zu peers resolve", path, why, peers_resolved_count(&r->peers), r->peers.n);
+        /* Only now, with nodes.conf written, is this pod 0's id certain: its replicas may follow it. */
+        if (r->id->ordinal == 0) seedrun_tell(r->cfg, r->auth, &r->peers, r->deadline, interrupted);
         LOG_I("done: %s (seeded: the main container's server joins its peers by itself)", desc);
         return 1;
     }
+    rc_close(&sub);
+    return status;
 }
 
 static const char *advice(int status)

@@ -37,6 +37,15 @@ void seed_node_id(const char *fqdn, char out[CV_ID_LEN + 1])
              (unsigned long long)(c >> 32));
 }
 
+void seed_word(const char *master_fqdn, int shards, int shard, char out[SEED_WORD_LEN])
+{
+    char id[CV_ID_LEN + 1];
+    int first, last;
+    seed_node_id(master_fqdn, id);
+    topo_slot_range(shards, shard, &first, &last);
+    snprintf(out, SEED_WORD_LEN, "%s %d-%d", id, first, last);
+}
+
 static seed_verdict_t say(seed_verdict_t v, char *reason, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -119,7 +128,8 @@ static char (*planned_masters(const seed_input_t *in, const char *my_id))[CV_ID_
 }
 
 /* A replica seeds only on its shard's pod 0 having seeded: that master's own view says so (its
- * planned id, owning only its range), so the replica never follows an id no server has. */
+ * planned id, owning only its range), or it said so on SEED_CHANNEL after writing its nodes.conf,
+ * so the replica never follows an id no server will have. */
 static seed_verdict_t decide_replica(const seed_input_t *in, const char (*ids)[CV_ID_LEN + 1], char *reason,
                                      size_t len)
 {
@@ -127,6 +137,14 @@ static seed_verdict_t decide_replica(const seed_input_t *in, const char (*ids)[C
     if (k < 0) return say(SEED_NO, reason, len, "the config has no pod 0 for this shard");
     const dec_peer_t *m = &in->peers[k];
     const cv_view_t *v = in->views[k];
+    if (!v && in->master_word) {
+        char want[SEED_WORD_LEN];
+        seed_word(m->fqdn, in->shards, in->my_shard, want);
+        if (strcmp(in->master_word, want) != 0)
+            return say(SEED_NO, reason, len, "%s said it seeded as '%.*s', not as planned ('%s')", m->name, 80,
+                       in->master_word, want);
+        return SEED_WRITE;
+    }
     if (!v) {
         if (in->elapsed_ms < in->master_wait_ms)
             return say(SEED_WAIT, reason, len, "waiting for %s%s to answer as a seeded master (at most %d ms)", m->name,
@@ -175,9 +193,13 @@ seed_verdict_t seed_decide(const seed_input_t *in, char *reason, size_t len)
     if (v == SEED_WRITE && in->my_ordinal != 0) v = decide_replica(in, (const char (*)[CV_ID_LEN + 1])ids, reason, len);
     free(ids);
     if (v != SEED_WRITE) return v;
-    if (in->my_ordinal != 0)
+    if (in->my_ordinal != 0) {
+        int k = master_peer(in, in->my_shard);
+        if (!in->views[k])
+            return say(SEED_WRITE, reason, len, "%s said it seeded (%s)", in->peers[k].name, in->master_word);
         return say(SEED_WRITE, reason, len, "%s is a seeded master and knows no other node for this pod",
-                   in->peers[master_peer(in, in->my_shard)].name);
+                   in->peers[k].name);
+    }
     /* A replica of this shard that resolves but does not answer may be a pod holding this shard's
      * data whose init is still running (its temporary server has no client port): seeding now
      * would give this pod's old id back to an empty master. Wait for it, then leave the choice to

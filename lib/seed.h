@@ -36,6 +36,8 @@ typedef struct {
     int wait_ms;                 /* pod 0: how long to wait for its shard's replicas to answer */
     int master_wait_ms;          /* a replica: how long to wait for its pod 0 to answer; every pod:
                                     for its own name to resolve */
+    const char *master_word;     /* a replica: what its pod 0 published on SEED_CHANNEL after writing
+                                    its nodes.conf (seed_word), NULL when nothing came */
 } seed_input_t;
 
 typedef enum {
@@ -44,8 +46,16 @@ typedef enum {
     SEED_WRITE, /* write seed_render's nodes.conf and finish */
 } seed_verdict_t;
 
+/* The Pub/Sub channel on which a pod 0 that seeded tells its replicas' temporary servers so: a
+ * replica then seeds at once instead of waiting for its pod 0's main server to answer. */
+#define SEED_CHANNEL "redis-cluster-init:seeded"
+#define SEED_WORD_LEN 96
+
 /* The node id a new cluster gives the pod with this DNS name: 40 hex digits. */
 void seed_node_id(const char *fqdn, char out[CV_ID_LEN + 1]);
+/* What the pod 0 of shard `shard` (DNS name master_fqdn) publishes once its seeded nodes.conf is
+ * written: its planned id and its range, "<id> <first>-<last>". */
+void seed_word(const char *master_fqdn, int shards, int shard, char out[SEED_WORD_LEN]);
 seed_verdict_t seed_decide(const seed_input_t *in, char *reason, size_t len);
 const char *seed_verdict_name(seed_verdict_t v);
 /* The nodes.conf of a SEED_WRITE: this node (my_ip, announced port and bus port), as the master

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "topology.h"
@@ -97,8 +98,8 @@ static int dns_trouble(const cfg_t *cfg, int64_t elapsed_ms, const char *what, c
 }
 
 int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
-                    const cv_view_t *self_view, int *self_resolved, int64_t elapsed_ms, int64_t deadline,
-                    volatile sig_atomic_t *interrupted, char *reason, size_t len)
+                    const cv_view_t *self_view, const char *master_word, int *self_resolved, int64_t elapsed_ms,
+                    int64_t deadline, volatile sig_atomic_t *interrupted, char *reason, size_t len)
 {
     /* This pod's own name first, then the peers' names anew: a peer that seeds after this pod's
      * name resolved finds it, and this pod finds every peer that seeded before (docs/design.md). */
@@ -119,6 +120,7 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
             seed_input_t in;
             fill_input(cfg, peers, &in);
             in.self_dns = self_dns;
+            in.master_word = master_word;
             in.elapsed_ms = elapsed_ms;
             return seed_decide(&in, reason, len);
         }
@@ -143,13 +145,13 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
     const char *argv[] = { "CLUSTER", "NODES" };
     char err[RCI_ERR_LEN];
     /* Every peer once (any view may show a formed cluster), then only the pods awaited: pod 0 its
-     * shard's replicas, a replica its pod 0. At 100 shards every seeded peer's view is 200 lines
-     * of a busy server. */
+     * shard's replicas, a replica its pod 0 (none once its pod 0 said it seeded). At 100 shards
+     * every seeded peer's view is 200 lines of a busy server. */
     int *want = NULL;
     if (!all) {
         want = calloc(peers->n ? peers->n : 1, sizeof *want);
         if (!want) { free(views); free(vp); snprintf(reason, len, "out of memory"); return SEED_NO; }
-        for (size_t k = 0; k < peers->n; k++) {
+        for (size_t k = 0; k < peers->n && !master_word; k++) {
             const dec_peer_t *p = &peers->peers[k];
             want[k] = p->shard == peers->me.shard && (p->ordinal == 0) == (peers->me.ordinal > 0);
         }
@@ -183,6 +185,7 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
         in.views = vp;
         in.self_view = self_view;
         in.self_resolves = 1;
+        in.master_word = master_word;
         in.elapsed_ms = elapsed_ms;
         verdict = seed_decide(&in, reason, len);
     }
@@ -192,6 +195,86 @@ out:
     free(views);
     free(vp);
     return verdict;
+}
+
+int seedrun_listen(rc_conn_t *sub, const char *sock, const rc_auth_t *auth, int timeout_ms, char *err, size_t errlen)
+{
+    if (rc_connect_unix(sub, sock, auth, timeout_ms, err, errlen) != 0) return -1;
+    const char *argv[] = { "SUBSCRIBE", SEED_CHANNEL };
+    redisReply *r;
+    if (rc_command(sub, &r, err, errlen, 2, argv) != 0) {
+        rc_close(sub);
+        return -1;
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+int seedrun_hear(rc_conn_t *sub, int timeout_ms, char *word, char *err, size_t errlen)
+{
+    redisReply *r;
+    int got = rc_wait_push(sub, timeout_ms, &r, err, errlen);
+    if (got <= 0) return got;
+    /* ["message", channel, payload]; anything else on this connection is not the word. */
+    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_STRING &&
+             strcmp(r->element[0]->str, "message") == 0 && r->element[2]->type == REDIS_REPLY_STRING &&
+             r->element[2]->len < SEED_WORD_LEN && strlen(r->element[2]->str) == r->element[2]->len;
+    if (ok) snprintf(word, SEED_WORD_LEN, "%s", r->element[2]->str);
+    freeReplyObject(r);
+    return ok;
+}
+
+void seedrun_tell(const cfg_t *cfg, const rc_auth_t *auth, const peers_t *peers, int64_t deadline,
+                  volatile sig_atomic_t *interrupted)
+{
+    char word[SEED_WORD_LEN];
+    seed_word(peers->me.fqdn, cfg->shards, peers->me.shard, word);
+    int *want = calloc(peers->n ? peers->n : 1, sizeof *want);
+    if (!want) return;
+    size_t left = 0;
+    for (size_t k = 0; k < peers->n; k++) {
+        want[k] = peers->peers[k].shard == peers->me.shard && peers->peers[k].ordinal > 0 && peers->peers[k].resolved;
+        left += (size_t)want[k];
+    }
+    const char *argv[] = { "PUBLISH", SEED_CHANNEL, word };
+    int64_t until = clock_now_ms() + SEEDRUN_TELL_MS;
+    if (until > deadline) until = deadline;
+    char last[RCI_ERR_LEN] = "";
+    /* A replica's temporary server answers on its client port a moment before its init subscribes:
+     * PUBLISH then reaches nobody (0), and is sent again. */
+    while (left > 0 && !*interrupted) {
+        fan_target_t *t = NULL;
+        size_t *of = NULL;
+        char err[RCI_ERR_LEN];
+        int m = peers_fan_some(peers, want, cfg, auth, 3, argv, until, interrupted, &t, &of, err, sizeof err);
+        if (m < 0) { snprintf(last, sizeof last, "%s", err); break; }
+        for (int i = 0; i < m; i++) {
+            const redisReply *r = t[i].reply;
+            if (t[i].result == 0 && r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+                LOG_I("told replica %s that this pod seeded: it seeds now", peers->peers[of[i]].name);
+                want[of[i]] = 0;
+                left--;
+            } else if (t[i].result != 0) {
+                snprintf(last, sizeof last, "%s", t[i].err);
+            } else if (r->type == REDIS_REPLY_ERROR) {
+                /* Refused (an ACL without the channel): asking again would not help. */
+                LOG_I("replica %s did not hear that this pod seeded (PUBLISH: %s): it waits for this pod's server "
+                      "instead", peers->peers[of[i]].name, r->str);
+                want[of[i]] = 0;
+                left--;
+            } else {
+                snprintf(last, sizeof last, "nobody listened on %s yet", t[i].ip);
+            }
+        }
+        peers_fan_free(t, of, (size_t)m);
+        if (left == 0 || clock_left_ms(until) <= 0) break;
+        clock_sleep_ms(50, until);
+    }
+    for (size_t k = 0; k < peers->n; k++)
+        if (want[k])
+            LOG_I("replica %s did not hear that this pod seeded (%s): it waits for this pod's server instead",
+                  peers->peers[k].name, last[0] ? last : "no answer");
+    free(want);
 }
 
 int seedrun_write(const cfg_t *cfg, const ident_t *id, const peers_t *peers, char *err, size_t errlen)

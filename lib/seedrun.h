@@ -34,8 +34,21 @@ int seedrun_applies(const cfg_t *cfg, const ident_t *id, char *why, size_t len);
  * NULL. Returns the verdict (reason filled; DNS trouble is SEED_WAIT for half the deadline, then
  * SEED_NO), or -1 when interrupted. */
 int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
-                    const cv_view_t *self_view, int *self_resolved, int64_t elapsed_ms, int64_t deadline,
-                    volatile sig_atomic_t *interrupted, char *reason, size_t len);
+                    const cv_view_t *self_view, const char *master_word, int *self_resolved, int64_t elapsed_ms,
+                    int64_t deadline, volatile sig_atomic_t *interrupted, char *reason, size_t len);
+/* A fresh replica: subscribe, on sub, to SEED_CHANNEL of its own temporary server (the unix socket
+ * sock), where its pod 0 says it seeded. Returns 0, or -1 with err (the replica then only reads its
+ * pod 0's server, as before). */
+int seedrun_listen(rc_conn_t *sub, const char *sock, const rc_auth_t *auth, int timeout_ms, char *err, size_t errlen);
+/* Wait at most timeout_ms for that word; a message on SEED_CHANNEL is copied into word (SEED_WORD_LEN).
+ * Returns 1 when one came, 0 when not, -1 when the subscription failed (err; sub is then closed). */
+int seedrun_hear(rc_conn_t *sub, int timeout_ms, char *word, char *err, size_t errlen);
+/* Pod 0, once its seeded nodes.conf is written: publish seed_word on every resolved replica of its
+ * shard (their temporary servers), all at once, each retried while nobody listens yet, for at most
+ * SEEDRUN_TELL_MS. Logs who heard it; a replica that did not reads this pod's server instead. */
+#define SEEDRUN_TELL_MS 1000
+void seedrun_tell(const cfg_t *cfg, const rc_auth_t *auth, const peers_t *peers, int64_t deadline,
+                  volatile sig_atomic_t *interrupted);
 /* Write the seeded nodes.conf (atomically). Returns 0, or -1 with err naming the file. */
 int seedrun_write(const cfg_t *cfg, const ident_t *id, const peers_t *peers, char *err, size_t errlen);
 /* "master of slots 0-5460, node <id>": what a seeded node is, for logs and plan. */

@@ -16,6 +16,13 @@ done
 for p in redis-shard0-0 redis-shard0-1 redis-shard2-0 redis-shard2-1; do
     grep -q ' seeded /' "$SIM_STATE/pods/$p/init.log" || fail "$p did not seed"
 done
+step "the seeded replicas heard their pod 0's word (no wait for its main server)"
+for s in 0 2; do
+    grep -q "told replica redis-shard$s-1 that this pod seeded" "$SIM_STATE/pods/redis-shard$s-0/init.log" ||
+        fail "redis-shard$s-0 did not tell its replica"
+    grep -q "redis-shard$s-0 said it seeded" "$SIM_STATE/pods/redis-shard$s-1/init.log" ||
+        fail "redis-shard$s-1 did not seed on its pod 0's word"
+done
 step "keys"
 sim write 10000
 sim verify

@@ -266,6 +266,41 @@ static void replica_flow(void)
     world_free(&w);
 }
 
+/* A pod 0 that did not seed runs the rules with a random id, while seeded peers still gossip the id
+ * planned for it at its address (seen at 100x1: the replica followed the planned id, which no
+ * server has, and never synced). Two empty ids for pod 0: wait until one is gone, then follow the
+ * one left. A replica already following one of them is not done either. */
+static void replica_waits_for_twin_ids(void)
+{
+    world_t w;
+    world_init(&w, 1, 1);
+    resolve(&w, 1, 0, "198.18.0.12", 50);
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    node(&w, id_of(1, 0, 9), 1, 0, "198.18.0.12", "master", NULL, 0, NULL); /* planned, no server */
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, NULL); /* the real one */
+    const dec_action_t *v = decide(&w);
+    CHECK(v->kind == ACT_WAIT && count(&w, ACT_REPLICATE) == 0);
+    CHECK_CONTAINS(v->reason, "two node ids announce redis-shard1-0");
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,slave", id_of(1, 0, 9), 0, NULL);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    node(&w, id_of(1, 0, 9), 1, 0, "198.18.0.12", "master", NULL, 0, NULL);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, NULL);
+    CHECK(decide(&w)->kind == ACT_WAIT && count(&w, ACT_REPLICATE) == 0);
+    /* Redis marked the planned id noaddr (its address answered with the other id): follow the real one. */
+    w.text[0] = '\0';
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "myself,master", NULL, 0, NULL);
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "master", NULL, 2, NULL);
+    size_t len = strlen(w.text);
+    snprintf(w.text + len, sizeof w.text - len, "%s :0@0 master,noaddr - 0 0 0 disconnected\n", id_of(1, 0, 9));
+    decide(&w);
+    const dec_action_t *r = find(&w, ACT_REPLICATE);
+    CHECK(r && strcmp(r->node_id, id_of(1, 0, 0)) == 0);
+    world_free(&w);
+}
+
 /* Pod 0 with a wiped PVC while its replica took over: it replicates the new master (never claims). */
 static void wiped_master_joins_as_replica(void)
 {
@@ -574,6 +609,7 @@ int main(void)
     handshake_grace();
     master_with_slots();
     replica_flow();
+    replica_waits_for_twin_ids();
     wiped_master_joins_as_replica();
     replica_of_wrong_shard();
     range_owned_elsewhere();

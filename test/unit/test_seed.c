@@ -262,6 +262,40 @@ int main(void)
     CHECK(decide(&w, reason) == SEED_NO);
     world_free(&w);
 
+    /* A replica whose pod 0 said on SEED_CHANNEL that it seeded (its nodes.conf written): it seeds
+     * at once, without its pod 0's server answering; a word of another id or range is refused. */
+    world_init(&w, 3, 1, 1, 1);
+    char word[SEED_WORD_LEN];
+    seed_word(w.fqdns[peer(&w, "redis-shard1-0")], 3, 1, word);
+    snprintf(text, sizeof text, "%s %d-%d", pid(&w, "redis-shard1-0"), first, last);
+    CHECK(strcmp(word, text) == 0);
+    w.in.master_word = word;
+    CHECK(decide(&w, reason) == SEED_WRITE);
+    CHECK_CONTAINS(reason, "redis-shard1-0 said it seeded");
+    /* still not when its own temporary server was met */
+    snprintf(text, sizeof text, "%s4444444444444444444444444444444444444444 198.18.0.30:6379@16379 master - 0 0 0 connected\n",
+             blank(b, sizeof b));
+    CHECK(cv_parse(text, strlen(text), &w.self, err, sizeof err) == 0);
+    w.in.self_view = &w.self;
+    CHECK(decide(&w, reason) == SEED_NO);
+    w.in.self_view = NULL;
+    seed_word(w.fqdns[peer(&w, "redis-shard0-0")], 3, 0, word);
+    CHECK(decide(&w, reason) == SEED_NO);
+    CHECK_CONTAINS(reason, "not as planned");
+    seed_word(w.fqdns[peer(&w, "redis-shard1-0")], 4, 1, word);
+    CHECK(decide(&w, reason) == SEED_NO);
+    w.in.master_word = "garbage";
+    CHECK(decide(&w, reason) == SEED_NO);
+    /* the server's answer, when it came, decides as before: an unseeded pod 0 is refused */
+    seed_word(w.fqdns[peer(&w, "redis-shard1-0")], 3, 1, word);
+    w.in.master_word = word;
+    snprintf(text, sizeof text,
+             "5555555555555555555555555555555555555555 198.18.0.22:6379@16379,redis-shard1-0.h.ns.svc.cluster.local "
+             "myself,master - 0 0 2 connected %d-%d\n", first, last);
+    answers(&w, "redis-shard1-0", text);
+    CHECK(decide(&w, reason) == SEED_NO);
+    world_free(&w);
+
     /* A fresh data dir: nothing but this program's files, or a nodes.conf that knows no other node
      * (a temporary server's, its init killed before it met anyone). */
     cfg_t cfg;
