@@ -361,11 +361,6 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
     }
 }
 
-/* A fresh pod of a new cluster writes its nodes.conf itself (lib/seed.c): the cluster bus is then
- * formed once, by the main containers. Pod 0 decides before any server runs; a replica while its
- * temporary server (blank, on the client port) lets its pod 0 see it is fresh, and stops it
- * without keeping its nodes.conf before writing the seeded one. Returns 1 seeded, 0 not (the rules
- * take over), or an RCI_* error status with err. */
 /* A fresh replica between rounds: wait at most ms for its pod 0's word (seedrun_hear) on sub, or
  * just sleep when there is no subscription. */
 static void seed_pause(rc_conn_t *sub, char *word, int *heard, int64_t ms, int64_t deadline)
@@ -382,6 +377,11 @@ static void seed_pause(rc_conn_t *sub, char *word, int *heard, int64_t ms, int64
     if (got < 0) LOG_D("no longer listening for the pod 0's word: %s", err);
 }
 
+/* A fresh pod of a new cluster writes its nodes.conf itself (lib/seed.c): the cluster bus is then
+ * formed once, by the main containers. Pod 0 decides before any server runs; a replica while its
+ * temporary server (blank, on the client port) lets its pod 0 see it is fresh, and stops it
+ * without keeping its nodes.conf before writing the seeded one. Returns 1 seeded, 0 not (the rules
+ * take over), or an RCI_* error status with err. */
 static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
     char why[RCI_ERR_LEN];
