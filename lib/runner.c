@@ -426,6 +426,15 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
             seed_pause(&sub, word, &heard, SEED_ROUND_MS, r->deadline);
             continue;
         }
+        /* Every peer's name anew at the moment of writing, not as the retry schedule last saw it: a
+         * replica seeding on its pod 0's word acts within milliseconds of it, and a peer whose record
+         * appeared since would be written noaddr here while that peer, seeding now too, may find
+         * this pod's server not yet started (its address answered by the temporary server, with
+         * another id: Redis makes it noaddr). Noaddr on both sides never heals (seen in CI:
+         * sim.bootstrap_dns_late). */
+        char dns[RCI_ERR_LEN];
+        if (peers_resolve(&r->peers, r->cfg, r->deadline, 1, dns, sizeof dns) != 0)
+            LOG_W("resolving the peers before seeding: %s (peers that do not resolve are written noaddr)", dns);
         char desc[256], path[CFG_PATH + 16];
         seedrun_describe(r->cfg, &r->peers, desc, sizeof desc);
         srv_nodes_conf_path(r->cfg, path, sizeof path);
