@@ -190,7 +190,7 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
         verdict = seed_decide(&in, reason, len);
     }
 out:
-    if (fm > 0) peers_fan_free(t, of, (size_t)fm);
+    if (fm >= 0) peers_fan_free(t, of, (size_t)fm); /* also with no target: t and of were allocated */
     for (size_t k = 0; k < peers->n; k++) cv_free(&views[k]);
     free(views);
     free(vp);
