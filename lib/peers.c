@@ -230,9 +230,7 @@ int peers_fan_some(const peers_t *p, const int *want, const cfg_t *cfg, const rc
         t[m].port = cfg->port;
         of[m++] = k;
     }
-    int64_t dl = clock_now_ms() + cfg->connect_timeout_ms;
-    if (dl > deadline) dl = deadline;
-    fan_command(t, m, auth, argc, argv, dl, interrupted);
+    fan_command(t, m, auth, argc, argv, cfg->connect_timeout_ms, deadline, interrupted);
     *out = t;
     *peer_of = of;
     return (int)m;

@@ -219,13 +219,10 @@ void srv_discard(srv_t *srv, int64_t deadline)
 {
     if (srv->pid <= 0) return;
     int64_t t0 = clock_now_ms();
-    rc_conn_t rc = { 0 };
-    char e[RCI_ERR_LEN];
-    int64_t left = clock_left_ms(deadline);
-    if (rc_connect_unix(&rc, srv->sock, srv->auth, left < 1000 ? 1000 : left > INT_MAX ? INT_MAX : (int)left, e,
-                        sizeof e) == 0)
-        send_shutdown(&rc);
-    rc_close(&rc);
+    /* No SHUTDOWN round trip: a fresh replica's blank server holds nothing to save, and its
+     * nodes.conf is replaced (atomically) once it is gone. A SHUTDOWN took 0.4 s at the median, 1.2 s
+     * at worst, of a busy server's turn (100x1 on 2 cores), on the replica's way to its main server. */
+    kill(srv->pid, SIGKILL);
     reap(srv, deadline);
     LOG_I("temporary redis-server stopped in %lld ms, its nodes.conf not kept", (long long)(clock_now_ms() - t0));
 }

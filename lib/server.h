@@ -41,7 +41,8 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
 /* Save nodes.conf (waiting for the answer until deadline), shut down without saving data, reap;
  * SIGTERM then SIGKILL if it lingers. */
 int srv_stop(srv_t *srv, int64_t deadline, char *err, size_t errlen);
-/* Shut it down without saving nodes.conf (a seeded nodes.conf replaces it, lib/seed.c) and reap. */
+/* Kill it (SIGKILL: nothing of it is kept, a seeded nodes.conf replaces its own, lib/seed.c) and
+ * reap. */
 void srv_discard(srv_t *srv, int64_t deadline);
 /* Is the temporary server still running? (Reaps it when it exited.) */
 int srv_alive(srv_t *srv);
