@@ -57,8 +57,9 @@ void peers_note_meet(peers_t *p, size_t k, int64_t now);
 size_t peers_resolved_count(const peers_t *p);
 /* One command to every resolved peer at once (lib/fanout): each peer has timeouts.connect_ms from
  * the moment its connection starts, none past deadline: a peer without a client port
- * (initializing, or down) costs at most that, once per round. Returns the number of targets in *out (owned: peers_fan_free), each with its peer index
- * in peer_of (owned too), or -1 with err when out of memory. */
+ * (initializing, or down) costs at most that, once per round. Returns the number of targets in
+ * *out (owned: peers_fan_free), each with its peer index in peer_of (owned too), or -1 with err
+ * when out of memory. */
 int peers_fan(const peers_t *p, const cfg_t *cfg, const rc_auth_t *auth, int argc, const char **argv, int64_t deadline,
               volatile sig_atomic_t *interrupted, fan_target_t **out, size_t **peer_of, char *err, size_t errlen);
 /* The same, to the resolved peers k with want[k] set (want NULL: all). */
