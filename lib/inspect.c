@@ -146,7 +146,7 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     o.deadline = clock_now_ms() + (int64_t)cfg->deadline_s * 1000;
     o.interrupted = interrupted;
     /* As a run's first round: every name resolved now, no MEET sent yet. */
-    o.dns_trouble = peers_resolve(&peers, cfg, o.deadline, 1, o.dns_reason, sizeof o.dns_reason);
+    o.dns_trouble = peers_resolve(&peers, cfg, o.deadline, PEERS_RESOLVE_ALL, o.dns_reason, sizeof o.dns_reason);
     if (o.dns_trouble < 0) { LOG_E("%s", o.dns_reason); peers_free(&peers); return RCI_ERR_RUNTIME; }
     int live_server = 0;
     int64_t plan_start = clock_unix_ms(); /* as a run's start: before the local view is read */
@@ -193,8 +193,8 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     char seed_why[RCI_ERR_LEN] = "", seed_desc[256] = "";
     int seed = -1;
     if (!live_server && seedrun_applies(cfg, id, seed_why, sizeof seed_why)) {
-        int self_resolved = 0;
-        seed = seedrun_observe(cfg, auth, &peers, id->ip, NULL, NULL, &self_resolved, 0, o.deadline, interrupted, seed_why,
+        seedrun_state_t st = { 0 };
+        seed = seedrun_observe(cfg, auth, &peers, id->ip, NULL, NULL, &st, 0, o.deadline, interrupted, seed_why,
                                sizeof seed_why);
         if (seed < 0) { status = RCI_ERR_SIGNAL; goto out; }
         seedrun_describe(cfg, &peers, seed_desc, sizeof seed_desc);

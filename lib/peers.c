@@ -96,7 +96,7 @@ int peers_resolve_self(const peers_t *p, const cfg_t *cfg, const char *my_ip, in
     return res.status == DNS_OK || res.status == DNS_NOTFOUND ? 0 : 2;
 }
 
-int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen)
+int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int mode, char *err, size_t errlen)
 {
     int64_t now = clock_now_ms();
     const char **names = calloc(p->n ? p->n : 1, sizeof *names);
@@ -109,7 +109,8 @@ int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, cha
     }
     size_t m = 0;
     for (size_t k = 0; k < p->n; k++) {
-        if (force || now >= p->next_resolve[k]) { names[m] = p->peers[k].fqdn; idx[m] = k; m++; }
+        int want = mode == PEERS_RESOLVE_ALL || (mode == PEERS_RESOLVE_UNRESOLVED && !p->peers[k].resolved);
+        if (want || now >= p->next_resolve[k]) { names[m] = p->peers[k].fqdn; idx[m] = k; m++; }
     }
     if (m > 0) {
         char servers[CFG_MAX_DNS * 65];

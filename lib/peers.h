@@ -38,10 +38,15 @@ typedef struct {
 int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_t errlen);
 void peers_free(peers_t *p);
 
-/* Resolve the names that are due (all of them when force). Logs every change of address.
+/* Which names peers_resolve looks up: those due by the retry schedule, every name, or the
+ * names due plus every name that does not resolve yet (an address known is at most
+ * PEERS_REFRESH_MS old; at 100 shards this spares each pod 199 lookups). */
+enum { PEERS_RESOLVE_DUE = 0, PEERS_RESOLVE_ALL = 1, PEERS_RESOLVE_UNRESOLVED = 2 };
+
+/* Resolve the names that mode says (PEERS_RESOLVE_*). Logs every change of address.
  * Returns the number of names whose last lookup failed for a reason other than "not found"
  * (DNS trouble; err then says which), or -1 when the resolver could not be set up. */
-int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int force, char *err, size_t errlen);
+int peers_resolve(peers_t *p, const cfg_t *cfg, int64_t deadline, int mode, char *err, size_t errlen);
 /* Does this pod's own name resolve to my_ip? 1 yes, 0 not (yet: no such name, or another
  * address; err says which), 2 the lookup failed (DNS trouble, err), -1 the resolver could not be
  * set up (err). */

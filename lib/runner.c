@@ -288,7 +288,8 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         o.deadline = r->deadline;
         o.interrupted = interrupted;
         if (r->peer_views_at) { o.reuse = &r->peer_views; o.reuse_at = r->peer_views_at; }
-        o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, round == 0, o.dns_reason, sizeof o.dns_reason);
+        o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline,
+                                      round == 0 ? PEERS_RESOLVE_ALL : PEERS_RESOLVE_DUE, o.dns_reason, sizeof o.dns_reason);
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
          * the deadline, not a failure. A server that died is one (srv_alive). */
@@ -386,7 +387,7 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
 {
     char why[RCI_ERR_LEN];
     int64_t start = clock_now_ms();
-    int self_resolved = 0;
+    seedrun_state_t st = { 0 };
     /* A replica listens for its pod 0's word (lib/seed.h, SEED_CHANNEL) on its temporary server. */
     rc_conn_t sub;
     memset(&sub, 0, sizeof sub);
@@ -412,7 +413,7 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
             continue;
         }
         int v = seedrun_observe(r->cfg, r->auth, &r->peers, r->id->ip, r->srv.pid > 0 ? &self : NULL,
-                                heard ? word : NULL, &self_resolved, clock_now_ms() - start, r->deadline, interrupted,
+                                heard ? word : NULL, &st, clock_now_ms() - start, r->deadline, interrupted,
                                 why, sizeof why);
         cv_free(&self);
         if (v < 0) { snprintf(err, errlen, "interrupted by a signal"); status = RCI_ERR_SIGNAL; break; }
@@ -426,14 +427,14 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
             seed_pause(&sub, word, &heard, SEED_ROUND_MS, r->deadline);
             continue;
         }
-        /* Every peer's name anew at the moment of writing, not as the retry schedule last saw it: a
-         * replica seeding on its pod 0's word acts within milliseconds of it, and a peer whose record
-         * appeared since would be written noaddr here while that peer, seeding now too, may find
+        /* Every name that does not resolve yet anew at the moment of writing, not as the retry
+         * schedule last saw it: a replica seeding on its pod 0's word acts within milliseconds of
+         * it, and a peer whose record appeared since would be written noaddr here while that peer, seeding now too, may find
          * this pod's server not yet started (its address answered by the temporary server, with
          * another id: Redis makes it noaddr). Noaddr on both sides never heals (seen in CI:
          * sim.bootstrap_dns_late). */
         char dns[RCI_ERR_LEN];
-        if (peers_resolve(&r->peers, r->cfg, r->deadline, 1, dns, sizeof dns) != 0)
+        if (peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_UNRESOLVED, dns, sizeof dns) != 0)
             LOG_W("resolving the peers before seeding: %s (peers that do not resolve are written noaddr)", dns);
         char desc[256], path[CFG_PATH + 16];
         seedrun_describe(r->cfg, &r->peers, desc, sizeof desc);

@@ -97,42 +97,14 @@ static int dns_trouble(const cfg_t *cfg, int64_t elapsed_ms, const char *what, c
     return SEED_NO;
 }
 
-int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
-                    const cv_view_t *self_view, const char *master_word, int *self_resolved, int64_t elapsed_ms,
-                    int64_t deadline, volatile sig_atomic_t *interrupted, char *reason, size_t len)
+/* The peers' views and the verdict on them: every resolved peer's (full), or only those awaited:
+ * pod 0 its shard's replicas, a replica its pod 0 (none once its pod 0 said it seeded). At 100
+ * shards every seeded peer's view is 200 lines of a busy server. Returns the verdict, or -1 when
+ * interrupted. */
+static int look(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const cv_view_t *self_view,
+                const char *master_word, int64_t elapsed_ms, int full, int64_t deadline,
+                volatile sig_atomic_t *interrupted, char *reason, size_t len)
 {
-    /* This pod's own name first, then the peers' names anew: a peer that seeds after this pod's
-     * name resolved finds it, and this pod finds every peer that seeded before (docs/design.md). */
-    int all = 0;
-    if (!*self_resolved) {
-        char self_dns[RCI_ERR_LEN] = "";
-        int self_ok = peers_resolve_self(peers, cfg, my_ip, deadline, self_dns, sizeof self_dns);
-        if (self_ok < 0) {
-            snprintf(reason, len, "%s", self_dns);
-            return SEED_NO;
-        }
-        if (self_ok == 2) {
-            char what[RCI_ERR_LEN + 64];
-            snprintf(what, sizeof what, "DNS lookups failing for this pod's own name: %s", self_dns);
-            return dns_trouble(cfg, elapsed_ms, what, reason, len);
-        }
-        if (!self_ok) {
-            seed_input_t in;
-            fill_input(cfg, peers, &in);
-            in.self_dns = self_dns;
-            in.master_word = master_word;
-            in.elapsed_ms = elapsed_ms;
-            return seed_decide(&in, reason, len);
-        }
-        *self_resolved = all = 1;
-    }
-    char dns[RCI_ERR_LEN];
-    int trouble = peers_resolve(peers, cfg, deadline, all, dns, sizeof dns);
-    if (trouble < 0) {
-        snprintf(reason, len, "%s", dns);
-        return SEED_NO;
-    }
-    if (trouble > 0) return dns_trouble(cfg, elapsed_ms, dns, reason, len);
     cv_view_t *views = calloc(peers->n ? peers->n : 1, sizeof *views);
     const cv_view_t **vp = calloc(peers->n ? peers->n : 1, sizeof *vp);
     if (!views || !vp) {
@@ -144,11 +116,8 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
     size_t *of = NULL;
     const char *argv[] = { "CLUSTER", "NODES" };
     char err[RCI_ERR_LEN];
-    /* Every peer once (any view may show a formed cluster), then only the pods awaited: pod 0 its
-     * shard's replicas, a replica its pod 0 (none once its pod 0 said it seeded). At 100 shards
-     * every seeded peer's view is 200 lines of a busy server. */
     int *want = NULL;
-    if (!all) {
+    if (!full) {
         want = calloc(peers->n ? peers->n : 1, sizeof *want);
         if (!want) { free(views); free(vp); snprintf(reason, len, "out of memory"); return SEED_NO; }
         for (size_t k = 0; k < peers->n && !master_word; k++) {
@@ -159,7 +128,7 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
     int64_t t0 = clock_now_ms();
     int fm = peers_fan_some(peers, want, cfg, auth, 2, argv, deadline, interrupted, &t, &of, err, sizeof err);
     free(want);
-    if (all && fm >= 0) {
+    if (full && fm >= 0) {
         /* How much of the cluster this pod could see: a person reading the log at 3 a.m. wants it. */
         size_t got = 0;
         for (size_t i = 0; i < (size_t)fm; i++) got += t[i].result == 0;
@@ -203,6 +172,59 @@ out:
     free(views);
     free(vp);
     return verdict;
+}
+
+int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
+                    const cv_view_t *self_view, const char *master_word, seedrun_state_t *st, int64_t elapsed_ms,
+                    int64_t deadline, volatile sig_atomic_t *interrupted, char *reason, size_t len)
+{
+    /* This pod's own name first, then anew every peer's name that did not resolve yet: a peer
+     * that seeds after this pod's name resolved finds it, and this pod finds every peer that
+     * seeded before (docs/design.md). */
+    int all = 0;
+    if (!st->self_resolved) {
+        char self_dns[RCI_ERR_LEN] = "";
+        int self_ok = peers_resolve_self(peers, cfg, my_ip, deadline, self_dns, sizeof self_dns);
+        if (self_ok < 0) {
+            snprintf(reason, len, "%s", self_dns);
+            return SEED_NO;
+        }
+        if (self_ok == 2) {
+            char what[RCI_ERR_LEN + 64];
+            snprintf(what, sizeof what, "DNS lookups failing for this pod's own name: %s", self_dns);
+            return dns_trouble(cfg, elapsed_ms, what, reason, len);
+        }
+        if (!self_ok) {
+            seed_input_t in;
+            fill_input(cfg, peers, &in);
+            in.self_dns = self_dns;
+            in.master_word = master_word;
+            in.elapsed_ms = elapsed_ms;
+            return seed_decide(&in, reason, len);
+        }
+        st->self_resolved = all = 1;
+    }
+    char dns[RCI_ERR_LEN];
+    int trouble = peers_resolve(peers, cfg, deadline, all ? PEERS_RESOLVE_UNRESOLVED : PEERS_RESOLVE_DUE, dns,
+                                sizeof dns);
+    if (trouble < 0) {
+        snprintf(reason, len, "%s", dns);
+        return SEED_NO;
+    }
+    if (trouble > 0) return dns_trouble(cfg, elapsed_ms, dns, reason, len);
+    /* Pod 0 reads every peer's view in its first observation. A replica reads only its pod 0's (none
+     * once its pod 0 said it seeded: that pod 0 read every view and found no formed cluster), and
+     * every peer's only before it follows its pod 0's server: at 100 shards this spares 100
+     * replicas 199 connections each while the pods start. */
+    int replica = peers->me.ordinal > 0;
+    int v = look(cfg, auth, peers, self_view, master_word, elapsed_ms, !replica && !st->looked, deadline, interrupted,
+                 reason, len);
+    if (!replica && v >= 0) st->looked = 1;
+    if (replica && !st->looked && v == SEED_WRITE && !master_word) {
+        v = look(cfg, auth, peers, self_view, master_word, elapsed_ms, 1, deadline, interrupted, reason, len);
+        if (v >= 0) st->looked = 1;
+    }
+    return v;
 }
 
 int seedrun_listen(rc_conn_t *sub, const char *sock, const rc_auth_t *auth, int timeout_ms, char *err, size_t errlen)

@@ -27,14 +27,21 @@ int seedrun_data_dir_fresh(const cfg_t *cfg, char *why, size_t len);
  * (seedrun_data_dir_fresh). why says which, when not. Asked before the temporary server starts:
  * that server writes a nodes.conf of its own. */
 int seedrun_applies(const cfg_t *cfg, const ident_t *id, char *why, size_t len);
+/* What seedrun_observe carries from one call to the next (zeroed before the first). */
+typedef struct {
+    int self_resolved; /* this pod's own name resolved to POD_IP once */
+    int looked;        /* every resolved peer's view was read once */
+} seedrun_state_t;
+
 /* One observation and the verdict on it: this pod's own name (until it first resolves to my_ip,
- * POD_IP), then every peer's name anew, then the peers' views (every resolved peer's the first
- * time, then those awaited: pod 0 its shard's replicas', a replica its pod 0's). *self_resolved carries "own
- * name seen" between calls (0 at first). self_view: a replica's temporary server's own view, or
- * NULL. Returns the verdict (reason filled; DNS trouble is SEED_WAIT for half the deadline, then
- * SEED_NO), or -1 when interrupted. */
+ * POD_IP), then anew every peer's name that does not resolve yet, then the peers' views: pod 0
+ * reads every resolved peer's the first time, then its shard's replicas'; a replica reads its pod
+ * 0's (none once master_word came), and every peer's once before it follows that server's answer
+ * (a replica that follows master_word never does: its pod 0 did). self_view: a replica's temporary
+ * server's own view, or NULL. Returns the verdict (reason filled; DNS trouble is SEED_WAIT for half
+ * the deadline, then SEED_NO), or -1 when interrupted. */
 int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, const char *my_ip,
-                    const cv_view_t *self_view, const char *master_word, int *self_resolved, int64_t elapsed_ms,
+                    const cv_view_t *self_view, const char *master_word, seedrun_state_t *st, int64_t elapsed_ms,
                     int64_t deadline, volatile sig_atomic_t *interrupted, char *reason, size_t len);
 /* A fresh replica: subscribe, on sub, to SEED_CHANNEL of its own temporary server (the unix socket
  * sock), where its pod 0 says it seeded. Returns 0, or -1 with err (the replica then only reads its
