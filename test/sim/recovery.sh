@@ -110,7 +110,7 @@ case $SCEN in
     new_lines | grep -q 'init container exited 5' || fail "SIGTERM did not give exit 5"
     new_lines | grep -q 'temporary redis-server stopped' || fail "the temporary server was not stopped"
     grep -q "^$id " "$SIM_STATE/pods/redis-shard1-1/pvc/nodes.conf" || fail "nodes.conf lost its node id"
-    for ((i = 0; i < 100; i++)); do [ "$(init_tries redis-shard1-1)" -ge 2 ] && [ -f "$SIM_STATE/pods/redis-shard1-1/init.pid" ] && break; sleep 0.1; done
+    for ((i = 0; i < 100; i++)); do [ "$(init_tries redis-shard1-1)" -ge 2 ] && [ -s "$SIM_STATE/pods/redis-shard1-1/init.pid" ] && break; sleep 0.1; done
     sleep 0.5
     sim kill redis-shard1-1 -c init --signal KILL
     grep -q "^$id " "$SIM_STATE/pods/redis-shard1-1/pvc/nodes.conf" || fail "nodes.conf damaged by SIGKILL"
