@@ -288,8 +288,8 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         o.deadline = r->deadline;
         o.interrupted = interrupted;
         if (r->peer_views_at) { o.reuse = &r->peer_views; o.reuse_at = r->peer_views_at; }
-        o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline,
-                                      round == 0 ? PEERS_RESOLVE_ALL : PEERS_RESOLVE_DUE, o.dns_reason, sizeof o.dns_reason);
+        int mode = round == 0 ? PEERS_RESOLVE_ALL : PEERS_RESOLVE_DUE;
+        o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, mode, o.dns_reason, sizeof o.dns_reason);
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
          * the deadline, not a failure. A server that died is one (srv_alive). */
@@ -429,10 +429,10 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
         }
         /* Every name that does not resolve yet anew at the moment of writing, not as the retry
          * schedule last saw it: a replica seeding on its pod 0's word acts within milliseconds of
-         * it, and a peer whose record appeared since would be written noaddr here while that peer, seeding now too, may find
-         * this pod's server not yet started (its address answered by the temporary server, with
-         * another id: Redis makes it noaddr). Noaddr on both sides never heals (seen in CI:
-         * sim.bootstrap_dns_late). */
+         * it, and a peer whose record appeared since would be written noaddr here while that peer,
+         * seeding now too, may find this pod's server not yet started (its address answered by the
+         * temporary server, with another id: Redis makes it noaddr). Noaddr on both sides never
+         * heals (seen in CI: sim.bootstrap_dns_late). */
         char dns[RCI_ERR_LEN];
         if (peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_UNRESOLVED, dns, sizeof dns) != 0)
             LOG_W("resolving the peers before seeding: %s (peers that do not resolve are written noaddr)", dns);

@@ -217,9 +217,9 @@ int seedrun_observe(const cfg_t *cfg, const rc_auth_t *auth, peers_t *peers, con
      * every peer's only before it follows its pod 0's server: at 100 shards this spares 100
      * replicas 199 connections each while the pods start. */
     int replica = peers->me.ordinal > 0;
-    int v = look(cfg, auth, peers, self_view, master_word, elapsed_ms, !replica && !st->looked, deadline, interrupted,
-                 reason, len);
-    if (!replica && v >= 0) st->looked = 1;
+    int full = !replica && !st->looked;
+    int v = look(cfg, auth, peers, self_view, master_word, elapsed_ms, full, deadline, interrupted, reason, len);
+    if (full && v >= 0) st->looked = 1;
     if (replica && !st->looked && v == SEED_WRITE && !master_word) {
         v = look(cfg, auth, peers, self_view, master_word, elapsed_ms, 1, deadline, interrupted, reason, len);
         if (v >= 0) st->looked = 1;
