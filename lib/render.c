@@ -109,6 +109,16 @@ int render_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn,
     return finish(&b);
 }
 
+int render_quiet_bus_port(const cfg_t *cfg)
+{
+    static const int step[] = { 1, 2, 3, -1, -2, -3 };
+    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+        int q = cfg->bus_port + step[i];
+        if (q >= 1 && q <= 65535 && q != cfg->port && (!cfg->tls_enabled || q != cfg->tls_plaintext_port)) return q;
+    }
+    return cfg->bus_port; /* not reached: at most two of the six are taken */
+}
+
 int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char *out, size_t outlen, char *err,
                        size_t errlen)
 {
@@ -120,6 +130,10 @@ int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char
         put(&b, "# The init container's temporary server: the runtime config, without a client port.\n");
     quoted(&b, "include", cfg->runtime_config, "paths.runtime_config");
     if (!client_port) put(&b, "port 0\n");
+    /* A fresh replica's server listens for the bus on a port no node knows: a seeded main server
+     * connecting to this pod's address before its own main server is up is refused and tries
+     * again, instead of meeting this server under another id and writing this pod noaddr. */
+    if (client_port) put(&b, "cluster-port %d\n", render_quiet_bus_port(cfg));
     quoted(&b, "unixsocket", sock, "paths.data_dir");
     put(&b, "unixsocketperm 700\n");
     /* Without a client port the cluster must still learn the ports the main container will listen

@@ -15,6 +15,7 @@
 #include "observe.h"
 #include "peers.h"
 #include "rclient.h"
+#include "render.h"
 #include "seedrun.h"
 #include "server.h"
 #include "status.h"
@@ -427,15 +428,8 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
             seed_pause(&sub, word, &heard, SEED_ROUND_MS, r->deadline);
             continue;
         }
-        /* Every name that does not resolve yet anew at the moment of writing, not as the retry
-         * schedule last saw it: a replica seeding on its pod 0's word acts within milliseconds of
-         * it, and a peer whose record appeared since would be written noaddr here while that peer,
-         * seeding now too, may find this pod's server not yet started (its address answered by the
-         * temporary server, with another id: Redis makes it noaddr). Noaddr on both sides never
-         * heals (seen in CI: sim.bootstrap_dns_late). */
-        char dns[RCI_ERR_LEN];
-        if (peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_UNRESOLVED, dns, sizeof dns) != 0)
-            LOG_W("resolving the peers before seeding: %s (peers that do not resolve are written noaddr)", dns);
+        /* Every peer ordered before this pod resolves (seed_decide): those are the addresses
+         * written; the later ones connect to this pod. */
         char desc[256], path[CFG_PATH + 16];
         seedrun_describe(r->cfg, &r->peers, desc, sizeof desc);
         srv_nodes_conf_path(r->cfg, path, sizeof path);
@@ -451,6 +445,19 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
     }
     rc_close(&sub);
     return status;
+}
+
+/* A fresh replica that does not seed runs the loop: its temporary server, which listened for the
+ * bus on a quiet port while the pod could seed (render_init_config), starts again on the real one,
+ * without the client port, as any pod's. It was met by no node there, so nothing knows its id. */
+static int restart_for_loop(run_t *r, char *err, size_t errlen)
+{
+    rc_close(&r->rc);
+    LOG_I("the temporary redis-server starts again on the cluster bus port %d (it listened on %d while this "
+          "pod could seed) and without the client port", r->cfg->bus_port, render_quiet_bus_port(r->cfg));
+    srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
+    r->srv.client_port = 0;
+    return srv_start(r->cfg, &r->srv, r->deadline, err, errlen);
 }
 
 static const char *advice(int status)
@@ -509,6 +516,8 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         status = RCI_ERR_RUNTIME;
     } else if (seed && id->ordinal > 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
         status = seeded == 1 ? RCI_OK : seeded;
+    } else if (seed && id->ordinal > 0 && restart_for_loop(&r, err, sizeof err) != 0) {
+        status = RCI_ERR_RUNTIME;
     } else {
         /* A PONG counts as news from this run only after the server loaded nodes.conf: Redis stamps
          * every node it loads with the load time (clusterLoadConfig), which would otherwise look

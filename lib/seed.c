@@ -67,6 +67,16 @@ static int master_peer(const seed_input_t *in, int s)
     return -1;
 }
 
+/* Is peer p ordered before this pod? Ordinals first (every pod 0 before every replica: with
+ * OrderedReady a replica is created after its pod 0), then shards. Of two seeded pods only the
+ * later one is written the other's address (seed_render): its main server connects, and Redis
+ * gives the earlier one the address from that PING. A main server up early so retries only the
+ * peers before it, not every peer whose server is not up yet (docs/design.md). */
+int seed_before(const dec_peer_t *p, int my_shard, int my_ordinal)
+{
+    return p->ordinal < my_ordinal || (p->ordinal == my_ordinal && p->shard < my_shard);
+}
+
 /* Is this view one of a cluster being seeded, in which this pod was never heard of? A node that
  * knows nobody else (a fresh temporary server), or one that lists this pod's planned id, where
  * every node owning slots is a planned master holding only slots of its own range, and this pod's
@@ -193,6 +203,21 @@ seed_verdict_t seed_decide(const seed_input_t *in, char *reason, size_t len)
     if (v == SEED_WRITE && in->my_ordinal != 0) v = decide_replica(in, (const char (*)[CV_ID_LEN + 1])ids, reason, len);
     free(ids);
     if (v != SEED_WRITE) return v;
+    /* The peers before this pod are the ones it connects to: one it cannot name an address for,
+     * which writes this pod noaddr, would never meet it. */
+    const char *unresolved = NULL;
+    size_t n_unresolved = 0;
+    for (size_t k = 0; k < in->n_peers; k++) {
+        if (!seed_before(&in->peers[k], in->my_shard, in->my_ordinal) || in->peers[k].resolved) continue;
+        if (!unresolved) unresolved = in->peers[k].name;
+        n_unresolved++;
+    }
+    if (unresolved && in->elapsed_ms < in->master_wait_ms)
+        return say(SEED_WAIT, reason, len, "waiting for %s%s to resolve: this pod connects to it (at most %d ms)",
+                   unresolved, n_unresolved > 1 ? " and others before this pod" : "", in->master_wait_ms);
+    if (unresolved)
+        return say(SEED_NO, reason, len, "%s%s did not resolve within %d ms", unresolved,
+                   n_unresolved > 1 ? " and others before this pod" : "", in->master_wait_ms);
     if (in->my_ordinal != 0) {
         int k = master_peer(in, in->my_shard);
         if (!in->views[k])
@@ -273,7 +298,8 @@ int seed_render(const seed_input_t *in, const char *my_ip, int port, int bus_por
     put_pod(&b, in, in->my_fqdn, my_ip, in->my_shard, in->my_ordinal, 1, port, bus_port);
     for (size_t k = 0; k < in->n_peers; k++) {
         const dec_peer_t *p = &in->peers[k];
-        put_pod(&b, in, p->fqdn, p->resolved ? p->ip : NULL, p->shard, p->ordinal, 0, port, bus_port);
+        int before = seed_before(p, in->my_shard, in->my_ordinal);
+        put_pod(&b, in, p->fqdn, before && p->resolved ? p->ip : NULL, p->shard, p->ordinal, 0, port, bus_port);
     }
     put(&b, "vars currentEpoch %d lastVoteEpoch 0\n", in->shards);
     return b.overflow ? -1 : (int)b.used;

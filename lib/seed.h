@@ -58,11 +58,14 @@ void seed_node_id(const char *fqdn, char out[CV_ID_LEN + 1]);
 void seed_word(const char *master_fqdn, int shards, int shard, char out[SEED_WORD_LEN]);
 seed_verdict_t seed_decide(const seed_input_t *in, char *reason, size_t len);
 const char *seed_verdict_name(seed_verdict_t v);
+/* Is peer p ordered before the pod (my_shard, my_ordinal)? Ordinals first, then shards. */
+int seed_before(const dec_peer_t *p, int my_shard, int my_ordinal);
 /* The nodes.conf of a SEED_WRITE: this node (my_ip, announced port and bus port), as the master
  * of its range with epoch my_shard + 1 (pod 0) or its pod 0's replica; every other pod as a
- * master without slots (pod 0) or its pod 0's replica, at the address DNS gave it (noaddr when it
- * did not resolve yet: it connects to this node when it starts, and Redis takes the address from
- * its PING). Returns the length, or -1 when out is too small. */
+ * master without slots (pod 0) or its pod 0's replica, at the address DNS gave it if it is
+ * ordered before this pod (seed_before; seed_decide waits until all of those resolve), else
+ * noaddr: it connects to this node when it starts, and Redis takes the address from its PING.
+ * Returns the length, or -1 when out is too small. */
 int seed_render(const seed_input_t *in, const char *my_ip, int port, int bus_port, char *out, size_t outlen);
 
 #endif

@@ -16,6 +16,9 @@ done
 for p in redis-shard0-0 redis-shard0-1 redis-shard2-0 redis-shard2-1; do
     grep -q ' seeded /' "$SIM_STATE/pods/$p/init.log" || fail "$p did not seed"
 done
+step "shard 1's replica restarted its temporary server on the bus port before the rounds"
+grep -q 'starts again on the cluster bus port' "$SIM_STATE/pods/redis-shard1-1/init.log" ||
+    fail "redis-shard1-1 ran the rounds with its seeding temporary server"
 step "the seeded replicas heard their pod 0's word (no wait for its main server)"
 for s in 0 2; do
     grep -q "told replica redis-shard$s-1 that this pod seeded" "$SIM_STATE/pods/redis-shard$s-0/init.log" ||

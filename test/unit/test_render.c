@@ -110,6 +110,19 @@ int main(void)
     CHECK_CONTAINS(out, "include \"/data/redis.conf\"\nport 0\nunixsocket \"/data/.rci-init.sock\"\n");
     only_known_directives(out);
     CHECK(render_init_config(&cfg, "/data/x\nport 6379", 0, out, sizeof out, err, sizeof err) != 0);
+    /* A fresh replica's: the client port, and the bus on a port no node is told of. */
+    CHECK(render_init_config(&cfg, "/data/.rci-init.sock", 1, out, sizeof out, err, sizeof err) == 0);
+    CHECK(strstr(out, "port 0\n") == NULL);
+    char want[64];
+    snprintf(want, sizeof want, "cluster-port %d\n", cfg.bus_port + 1);
+    CHECK_CONTAINS(out, want);
+    snprintf(want, sizeof want, "cluster-announce-bus-port %d\n", cfg.bus_port);
+    CHECK_CONTAINS(out, want);
+    only_known_directives(out);
+    /* ... never the client port, nor the plaintext one beside TLS. */
+    cfg.port = cfg.bus_port + 1;
+    CHECK(render_quiet_bus_port(&cfg) == cfg.bus_port + 2);
+    cfg.port = 6379;
 
     /* Too small a buffer is an error, never a cut config. */
     CHECK(render_runtime_config(&cfg, &id, fqdn, &auth, out, 200, err, sizeof err) != 0);

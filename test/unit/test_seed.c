@@ -135,10 +135,38 @@ int main(void)
     CHECK(m0 && (m0->flags & CV_MASTER) && m0->n_slots == 0 && m0->pong_recv == 0 && strcmp(m0->ip, "198.18.0.20") == 0);
     const cv_node_t *r11 = cv_find_id(&v, pid(&w, "redis-shard1-1"));
     CHECK(r11 && strcmp(r11->master_id, me ? me->id : "") == 0);
+    /* Only the peers ordered before this pod get their address (pod 0 of shard 0 here); a later
+     * one, resolved or not, is noaddr: it connects to this pod, which learns the address then. */
+    CHECK(r11 && (r11->flags & CV_NOADDR));
+    const cv_node_t *m2 = cv_find_id(&v, pid(&w, "redis-shard2-0"));
+    CHECK(m2 && (m2->flags & CV_NOADDR) && (m2->flags & CV_MASTER) && m2->n_slots == 0);
     CHECK_CONTAINS(text, "vars currentEpoch 3 lastVoteEpoch 0\n");
     cv_free(&v);
     /* Too small a buffer is an error, never a cut file. */
     CHECK(seed_render(&w.in, "198.18.0.10", 6379, 16379, text, 100) == -1);
+    world_free(&w);
+
+    /* The order: every pod 0 before every replica, then by shard. */
+    world_init(&w, 3, 1, 1, 1);
+    CHECK(seed_before(&w.peers[peer(&w, "redis-shard2-0")], 1, 1));
+    CHECK(seed_before(&w.peers[peer(&w, "redis-shard0-1")], 1, 1));
+    CHECK(!seed_before(&w.peers[peer(&w, "redis-shard2-1")], 1, 1));
+    CHECK(!seed_before(&w.peers[peer(&w, "redis-shard0-1")], 2, 0));
+    /* A peer before this pod that does not resolve: this pod would write it noaddr, and it writes
+     * this pod noaddr: wait for its name, then the rules. One after this pod is not waited for. */
+    topo_slot_range(3, 1, &first, &last);
+    snprintf(text, sizeof text,
+             "%s 198.18.0.22:6379@16379,redis-shard1-0.h.ns.svc.cluster.local myself,master - 0 0 2 connected %d-%d\n",
+             pid(&w, "redis-shard1-0"), first, last);
+    answers(&w, "redis-shard1-0", text);
+    w.peers[peer(&w, "redis-shard2-1")].resolved = 0;
+    CHECK(decide(&w, reason) == SEED_WRITE);
+    w.peers[peer(&w, "redis-shard0-1")].resolved = 0;
+    CHECK(decide(&w, reason) == SEED_WAIT);
+    CHECK_CONTAINS(reason, "redis-shard0-1 to resolve");
+    w.in.elapsed_ms = 60000;
+    CHECK(decide(&w, reason) == SEED_NO);
+    CHECK_CONTAINS(reason, "did not resolve");
     world_free(&w);
 
     /* Its replica resolves but does not answer (it may hold the shard's data: its temporary
