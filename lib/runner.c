@@ -269,6 +269,14 @@ static int read_local(run_t *r, cv_view_t *view, char *err, size_t errlen)
     return 1;
 }
 
+/* The run's deadline passed: the timeout, with what the run last waited for. */
+static int timed_out(const run_t *r, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "deadline of %d s passed; last state: %s", r->cfg->deadline_s,
+             r->last_reason[0] ? r->last_reason : "nothing observed");
+    return RCI_ERR_TIMEOUT;
+}
+
 /* The reconcile loop. Returns an RCI_* status; err explains a failure. */
 static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
@@ -276,11 +284,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
     char last_summary[2048] = "";
     for (int round = 0;; round++) {
         if (*interrupted) { snprintf(err, errlen, "interrupted by a signal"); return RCI_ERR_SIGNAL; }
-        if (clock_left_ms(r->deadline) == 0) {
-            snprintf(err, errlen, "deadline of %d s passed; last state: %s", r->cfg->deadline_s,
-                     r->last_reason[0] ? r->last_reason : "nothing observed");
-            return RCI_ERR_TIMEOUT;
-        }
+        if (clock_left_ms(r->deadline) == 0) return timed_out(r, err, errlen);
         obs_t o;
         memset(&o, 0, sizeof o);
         o.cfg = r->cfg;
@@ -401,8 +405,7 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
     for (;;) {
         if (*interrupted) { snprintf(err, errlen, "interrupted by a signal"); status = RCI_ERR_SIGNAL; break; }
         if (clock_left_ms(r->deadline) == 0) {
-            snprintf(err, errlen, "deadline of %d s passed; last state: %s", r->cfg->deadline_s, r->last_reason);
-            status = RCI_ERR_TIMEOUT;
+            status = timed_out(r, err, errlen);
             break;
         }
         seed_pause(&sub, word, &heard, 0, r->deadline);
@@ -452,12 +455,21 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
  * without the client port, as any pod's. It was met by no node there, so nothing knows its id. */
 static int restart_for_loop(run_t *r, char *err, size_t errlen)
 {
+    /* Seeding may have waited out the deadline (DNS down, say): say what it waited for. */
+    if (clock_left_ms(r->deadline) == 0) return timed_out(r, err, errlen);
     rc_close(&r->rc);
     LOG_I("the temporary redis-server starts again on the cluster bus port %d (it listened on %d while this "
           "pod could seed) and without the client port", r->cfg->bus_port, render_quiet_bus_port(r->cfg));
     srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
     r->srv.client_port = 0;
-    return srv_start(r->cfg, &r->srv, r->deadline, err, errlen);
+    char serr[RCI_ERR_LEN];
+    if (srv_start(r->cfg, &r->srv, r->deadline, serr, sizeof serr) == 0) return RCI_OK;
+    if (clock_left_ms(r->deadline) > 0) {
+        snprintf(err, errlen, "%s", serr);
+        return RCI_ERR_RUNTIME;
+    }
+    LOG_W("%s", serr);
+    return timed_out(r, err, errlen);
 }
 
 static const char *advice(int status)
@@ -516,8 +528,8 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         status = RCI_ERR_RUNTIME;
     } else if (seed && id->ordinal > 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
         status = seeded == 1 ? RCI_OK : seeded;
-    } else if (seed && id->ordinal > 0 && restart_for_loop(&r, err, sizeof err) != 0) {
-        status = RCI_ERR_RUNTIME;
+    } else if (seed && id->ordinal > 0 && (status = restart_for_loop(&r, err, sizeof err)) != RCI_OK) {
+        /* status says why */
     } else {
         /* A PONG counts as news from this run only after the server loaded nodes.conf: Redis stamps
          * every node it loads with the load time (clusterLoadConfig), which would otherwise look
