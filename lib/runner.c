@@ -383,12 +383,35 @@ static void seed_pause(rc_conn_t *sub, char *word, int *heard, int64_t ms, int64
     if (got < 0) LOG_D("no longer listening for the pod 0's word: %s", err);
 }
 
+/* A fresh replica that does not seed runs the loop: its temporary server, which listened for the
+ * bus on a quiet port while the pod could seed (render_init_config), starts again on the real one,
+ * without the client port, as any pod's. It was met by no node there, so nothing knows its id. */
+static int restart_for_loop(run_t *r, char *err, size_t errlen)
+{
+    /* Seeding may have waited out the deadline (DNS down, say): say what it waited for. */
+    if (clock_left_ms(r->deadline) == 0) return timed_out(r, err, errlen);
+    rc_close(&r->rc);
+    LOG_I("the temporary redis-server starts again on the cluster bus port %d (it listened on %d while this "
+          "pod could seed) and without the client port", r->cfg->bus_port, render_quiet_bus_port(r->cfg));
+    srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
+    r->srv.client_port = 0;
+    char serr[RCI_ERR_LEN];
+    if (srv_start(r->cfg, &r->srv, r->deadline, serr, sizeof serr) == 0) return RCI_OK;
+    if (clock_left_ms(r->deadline) > 0) {
+        snprintf(err, errlen, "%s", serr);
+        return RCI_ERR_RUNTIME;
+    }
+    LOG_W("%s", serr);
+    return timed_out(r, err, errlen);
+}
+
 /* A fresh pod of a new cluster writes its nodes.conf itself (lib/seed.c): the cluster bus is then
  * formed once, by the main containers. Pod 0 decides before any server runs; a replica while its
  * temporary server (blank, on the client port) lets its pod 0 see it is fresh, and stops it
- * without keeping its nodes.conf before writing the seeded one. Returns 1 seeded, 0 not (the rules
- * take over), or an RCI_* error status with err. */
-static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
+ * without keeping its nodes.conf before writing the seeded one. Returns an RCI_* status (err says
+ * why when not RCI_OK); *seeded tells whether it seeded or the rules take over (a replica's
+ * temporary server then back on the bus port: restart_for_loop). */
+static int seed_phase(run_t *r, int *seeded, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
     char why[RCI_ERR_LEN];
     int64_t start = clock_now_ms();
@@ -444,32 +467,31 @@ static int seed_phase(run_t *r, volatile sig_atomic_t *interrupted, char *err, s
         /* Only now, with nodes.conf written, is this pod 0's id certain: its replicas may follow it. */
         if (r->id->ordinal == 0) seedrun_tell(r->cfg, r->auth, &r->peers, r->deadline, interrupted);
         LOG_I("done: %s (seeded: the main container's server joins its peers by itself)", desc);
-        return 1;
+        *seeded = 1;
+        return RCI_OK;
     }
     rc_close(&sub);
+    if (status == RCI_OK && r->srv.client_port) status = restart_for_loop(r, err, errlen);
     return status;
 }
 
-/* A fresh replica that does not seed runs the loop: its temporary server, which listened for the
- * bus on a quiet port while the pod could seed (render_init_config), starts again on the real one,
- * without the client port, as any pod's. It was met by no node there, so nothing knows its id. */
-static int restart_for_loop(run_t *r, char *err, size_t errlen)
+/* What a run does once its runtime config is written: a pod 0 of a new cluster may seed before any
+ * server runs; otherwise the temporary server starts, a fresh replica may seed, and the rules run. */
+static int run_work(run_t *r, int seed, volatile sig_atomic_t *interrupted, char *err, size_t errlen)
 {
-    /* Seeding may have waited out the deadline (DNS down, say): say what it waited for. */
-    if (clock_left_ms(r->deadline) == 0) return timed_out(r, err, errlen);
-    rc_close(&r->rc);
-    LOG_I("the temporary redis-server starts again on the cluster bus port %d (it listened on %d while this "
-          "pod could seed) and without the client port", r->cfg->bus_port, render_quiet_bus_port(r->cfg));
-    srv_discard(&r->srv, clock_now_ms() + SRV_STOP_MS);
-    r->srv.client_port = 0;
-    char serr[RCI_ERR_LEN];
-    if (srv_start(r->cfg, &r->srv, r->deadline, serr, sizeof serr) == 0) return RCI_OK;
-    if (clock_left_ms(r->deadline) > 0) {
-        snprintf(err, errlen, "%s", serr);
-        return RCI_ERR_RUNTIME;
-    }
-    LOG_W("%s", serr);
-    return timed_out(r, err, errlen);
+    int seeded = 0, status;
+    if (seed && r->id->ordinal == 0 &&
+        ((status = seed_phase(r, &seeded, interrupted, err, errlen)) != RCI_OK || seeded))
+        return status;
+    if (srv_start(r->cfg, &r->srv, r->deadline, err, errlen) != 0) return RCI_ERR_RUNTIME;
+    if (seed && r->id->ordinal > 0 &&
+        ((status = seed_phase(r, &seeded, interrupted, err, errlen)) != RCI_OK || seeded))
+        return status;
+    /* A PONG counts as news from this run only after the server loaded nodes.conf: Redis stamps
+     * every node it loads with the load time (clusterLoadConfig), which would otherwise look like a
+     * PONG heard now and let a stale view decide (rule 8). */
+    r->started_unix_ms = clock_unix_ms() + 1;
+    return reconcile(r, interrupted, err, errlen);
 }
 
 static const char *advice(int status)
@@ -513,30 +535,16 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         return RCI_ERR_RUNTIME;
     }
     describe_nodes_conf(cfg);
-    int seeded = 0;
     char why_not[RCI_ERR_LEN];
     /* Asked before the temporary server writes a nodes.conf of its own. A fresh replica's server
      * answers on the client port: its pod 0 reads it there to know the shard holds no data. */
     int seed = seedrun_applies(cfg, id, why_not, sizeof why_not);
     if (!seed) LOG_D("not seeding: %s", why_not);
     r.srv.client_port = seed && id->ordinal > 0;
-    if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0) {
+    if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0)
         status = RCI_ERR_RUNTIME;
-    } else if (seed && id->ordinal == 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
-        status = seeded == 1 ? RCI_OK : seeded;
-    } else if (srv_start(cfg, &r.srv, r.deadline, err, sizeof err) != 0) {
-        status = RCI_ERR_RUNTIME;
-    } else if (seed && id->ordinal > 0 && (seeded = seed_phase(&r, interrupted, err, sizeof err)) != 0) {
-        status = seeded == 1 ? RCI_OK : seeded;
-    } else if (seed && id->ordinal > 0 && (status = restart_for_loop(&r, err, sizeof err)) != RCI_OK) {
-        /* status says why */
-    } else {
-        /* A PONG counts as news from this run only after the server loaded nodes.conf: Redis stamps
-         * every node it loads with the load time (clusterLoadConfig), which would otherwise look
-         * like a PONG heard now and let a stale view decide (rule 8). */
-        r.started_unix_ms = clock_unix_ms() + 1;
-        status = reconcile(&r, interrupted, err, sizeof err);
-    }
+    else
+        status = run_work(&r, seed, interrupted, err, sizeof err);
     rc_close(&r.rc);
     cv_free(&r.next);
     cv_free(&r.peer_views);
