@@ -61,7 +61,12 @@ int dns_resolve_all(const char *const *names, size_t n, dns_result_t *out, const
     memset(&o, 0, sizeof o);
     o.timeout = opts->attempt_timeout_ms;
     o.tries = 2;
-    rc = ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+    /* DNS only, never /etc/hosts: kubelet writes a StatefulSet pod's own FQDN there, while its
+     * peers find it only through DNS; "this pod's name resolves" must mean what they see. It
+     * also spares a read of /etc/hosts per name (199 per lookup round at 100 shards). */
+    char lookups[] = "b";
+    o.lookups = lookups;
+    rc = ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errlen, "c-ares init (reading /etc/resolv.conf): %s", ares_strerror(rc));
         ares_library_cleanup();

@@ -1,5 +1,6 @@
 /* dns: resolve many names at once with c-ares, every query in flight together, bounded by a
- * deadline. Honours the pod's /etc/resolv.conf (search list, ndots) unless servers are given. */
+ * deadline. Honours the pod's /etc/resolv.conf (search list, ndots) unless servers are given; never
+ * reads /etc/hosts (DNS is where the peers look). */
 #ifndef RCI_DNS_H
 #define RCI_DNS_H
 

@@ -14,5 +14,11 @@ sim verify
 for d in "$SIM_STATE"/pods/*; do
     t=$(cat "$d/init_tries"); [ "$t" = 1 ] || { echo "$(basename "$d") needed $t init tries"; exit 1; }
     grep -q 'done:' "$d/init.log" || { echo "$(basename "$d"): no 'done:' line"; exit 1; }
+    # A pod whose DNS record came late (--dns-late) waited for it: its /etc/hosts, as kubelet
+    # writes it, holds its own name, but its peers find it only through DNS.
+    if [ -f "$d/dns_late" ] && ! grep -q "waiting for this pod's own name to resolve" "$d/init.log"; then
+        echo "$(basename "$d"): its DNS record came late, yet it never waited for its own name:"
+        cat "$d/init.log"; exit 1
+    fi
 done
 echo PASS
