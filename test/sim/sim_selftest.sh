@@ -12,6 +12,9 @@ step "a pod's DNS name resolves to its current IP from inside another pod (and t
 [ "$(resolve $a)" = "$ipa" ] || { echo "resolved $(resolve $a), expected $ipa"; exit 1; }
 [ "$(short $a)" = "$ipa" ] || { echo "short name resolved $(short $a)"; exit 1; }
 [ "$(sim exec $a -- hostname)" = "$a" ] || { echo "hostname is not the pod name"; exit 1; }
+# kubelet's hosts file for a StatefulSet pod: its own FQDN and hostname at its IP.
+hosts_entry() { sim exec "$1" -- awk -v n="$1.redis-headless.default.svc.cluster.local" '$2 == n && $3 == "'"$1"'" { print $1 }' /etc/hosts; }
+[ "$(hosts_entry $a)" = "$ipa" ] || { echo "$a's /etc/hosts: '$(hosts_entry $a)', expected $ipa"; sim exec $a -- cat /etc/hosts; exit 1; }
 step "an unknown name is NXDOMAIN"
 if sim exec "$b" -- getent hosts "nope.redis-headless.default.svc.cluster.local"; then echo "unknown name resolved"; exit 1; fi
 step "after a restart the name resolves to the new IP"
@@ -19,6 +22,7 @@ sim restart $a
 ipa2=$(sim ip $a)
 [ "$ipa2" != "$ipa" ] || { echo "restart kept the IP"; exit 1; }
 [ "$(resolve $a)" = "$ipa2" ] || { echo "after restart resolved $(resolve $a), expected $ipa2"; exit 1; }
+[ "$(hosts_entry $a)" = "$ipa2" ] || { echo "after restart $a's /etc/hosts: '$(hosts_entry $a)', expected $ipa2"; exit 1; }
 step "restart --keep-ip keeps it; --wipe empties the PVC"
 sim restart $b --keep-ip --wipe --no-wait
 ipb=$(sim ip $b)
