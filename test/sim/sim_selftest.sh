@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The simulator must be trustworthy: DNS names follow pods, partitions cut, down removes all.
+# The simulator must be trustworthy: DNS names follow pods, partitions cut, PVCs on a volume's
+# filesystem, down removes all.
 . "$(dirname "$0")/lib.sh"
 before=$(ip netns list | sort)
 step "up 1x1"
@@ -8,6 +9,15 @@ a=redis-shard0-0; b=redis-shard0-1
 ipa=$(sim ip $a)
 resolve() { sim exec "$b" -- getent hosts "$1.redis-headless.default.svc.cluster.local" | awk '{print $1}'; }
 short() { sim exec "$b" -- getent hosts "$1.redis-headless" | awk '{print $1}'; }
+step "the pods' files are on a journaled ext4 of the simulation's own, as a PersistentVolume is"
+fsdev=$(findmnt -n -o SOURCE --mountpoint "$SIM_STATE" || true)
+if [ -z "$fsdev" ]; then
+    echo "not checked: podsim made no filesystem for $SIM_STATE (no loop device here; it said so above)"
+else
+    [ "$(findmnt -n -o FSTYPE --mountpoint "$SIM_STATE")" = ext4 ] || { findmnt "$SIM_STATE"; exit 1; }
+    [ -d "/proc/fs/jbd2/$(basename "$fsdev")-8" ] || { echo "$fsdev has no journal"; ls /proc/fs/jbd2; exit 1; }
+    [ "$(df --output=target "$SIM_STATE/pods/$a/pvc" | tail -1)" = "$SIM_STATE" ] || { echo "$a's PVC is not on it"; exit 1; }
+fi
 step "a pod's DNS name resolves to its current IP from inside another pod (and through the search list)"
 [ "$(resolve $a)" = "$ipa" ] || { echo "resolved $(resolve $a), expected $ipa"; exit 1; }
 [ "$(short $a)" = "$ipa" ] || { echo "short name resolved $(short $a)"; exit 1; }
@@ -59,6 +69,11 @@ for p in $pids; do
     st=$(ps -o stat= -p "$p" 2>/dev/null | cut -c1 || true)
     if [ -n "$st" ] && [ "$st" != Z ]; then echo "process $p left: $(ps -o pid,stat,cmd -p "$p" | tail -n1)"; exit 1; fi
 done
+if [ -n "$fsdev" ]; then
+    if findmnt --mountpoint "$SIM_STATE" >/dev/null; then echo "$SIM_STATE still mounted"; exit 1; fi
+    if losetup -a | grep -qF "$SIM_STATE.ext4"; then echo "loop device left: $(losetup -a)"; exit 1; fi
+    [ ! -e "$SIM_STATE.ext4" ] || { echo "filesystem image $SIM_STATE.ext4 left"; exit 1; }
+fi
 sim down # twice is harmless
 step "down refuses a directory that holds no simulation"
 notsim=$(mktemp -d); echo keep >"$notsim/precious"
