@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,12 +15,15 @@ int install_self(const char *dir)
 {
     char dst[4096], tmp[4200];
     snprintf(dst, sizeof dst, "%s/redis-cluster-init", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+    /* A temporary file of this run's own, renamed over dst when whole: installs into one shared
+     * directory at once (a volume more than one pod mounts) never write the same file, and no
+     * one executes a file still being written (exec would fail with ETXTBSY). */
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX", dst);
     int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (in < 0) { LOG_E("install: cannot open /proc/self/exe: %s", strerror(errno)); return RCI_ERR_RUNTIME; }
-    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    int out = mkstemp(tmp);
     if (out < 0) {
-        LOG_E("install: cannot create %s: %s. What to do: mount a writable volume at %s", tmp, strerror(errno), dir);
+        LOG_E("install: cannot create a file in %s: %s. What to do: mount a writable volume there", dir, strerror(errno));
         close(in);
         return RCI_ERR_RUNTIME;
     }

@@ -51,6 +51,18 @@ expect_err "does not match 'redis-shard<i>-<j>'"
 expect 0 "json logs" -- env POD_NAME=redis-shard0-0 "$BIN" --config "$T/ok.yaml" --log-format json install "$T"
 expect_err '"level":"info","pod":"redis-shard0-0"'
 [ -x "$T/redis-cluster-init" ] && cmp -s "$T/redis-cluster-init" "$BIN" || { echo "FAIL: install did not copy the binary"; fails=$((fails + 1)); }
+# Pods installing into one shared volume at once (podman 4.3 shares a named emptyDir between pods),
+# each running the installed binary as soon as its own install ends, as its next init container does.
+mkdir "$T/shared"
+for i in 1 2 3 4 5 6 7 8; do
+    ("$BIN" install "$T/shared" 2>"$T/inst$i.err" && "$T/shared/redis-cluster-init" version >"$T/inst$i.out" 2>&1 ||
+        echo "install $i: exit $?" >>"$T/inst$i.err") &
+done
+wait
+if grep -h "exit\|error" "$T"/inst*.err || [ "$(cat "$T"/inst*.out | grep -c '^redis-cluster-init ')" != 8 ] ||
+    ! cmp -s "$T/shared/redis-cluster-init" "$BIN" || [ "$(ls "$T/shared")" != redis-cluster-init ]; then
+    echo "FAIL: 8 installs at once into one directory:"; ls -l "$T/shared"; cat "$T"/inst*.out; fails=$((fails + 1))
+else echo "ok: 8 installs at once into one directory, each run at once, one whole file left"; fi
 expect 1 "install into a missing dir" -- "$BIN" install "$T/missing/dir"; expect_err "cannot create"
 # run with a data dir it cannot write: runtime failure, last line says what failed.
 expect 1 "run with an unwritable data dir" -- env POD_NAME=redis-shard0-0 RCI_DATA_DIR=/proc/nonexistent "$BIN" --config "$T/ok.yaml" --set dns_servers=127.0.0.1:1 --timeout 3 run

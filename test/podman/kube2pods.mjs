@@ -8,7 +8,8 @@
 //        node kube2pods.mjs --kustomize DIR --print  (the rendered manifests, to compare)
 //
 // Writes to --out: secrets.yaml (the optional Secrets the pods mount, empty), one <pod>.yaml per
-// pod (its ConfigMaps and the Pod), and pods.tsv: pod, IP, FQDN, PVC volume names (one line each).
+// pod (its ConfigMaps and the Pod), and pods.tsv, one line per pod, tab-separated: pod, IP, FQDN,
+// its PVC volumes, its emptyDir volumes (each list comma-separated, "-" for none).
 //
 // What differs from Kubernetes, and how it is bridged (each is a podman 4.3 limitation):
 // - init containers restart forever under restartPolicy Always: the Pod gets OnFailure;
@@ -18,7 +19,9 @@
 // - probes need systemd timers: they are dropped, and the caller polls them with podman exec;
 // - affinity and the PodDisruptionBudget mean nothing on one host: dropped;
 // - volumeClaimTemplates become persistentVolumeClaim volumes named <claim>-<pod>, as the
-//   StatefulSet controller names PVCs: podman keeps them as named volumes across pod re-creation.
+//   StatefulSet controller names PVCs: podman keeps them as named volumes across pod re-creation;
+// - podman makes one named volume per emptyDir name, shared by every pod that names it: each
+//   emptyDir becomes a volume of the pod's own, <volume>-<pod>, which the caller removes with the pod.
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
@@ -129,7 +132,13 @@ export function podFor(sts, j, namespace, ip, images = {}) {
   spec.restartPolicy = "OnFailure";
   spec.initContainers = (spec.initContainers || []).map((c) => containerFor(c, pod, images));
   spec.containers = spec.containers.map((c) => containerFor(c, pod, images));
-  const pvcs = [];
+  const pvcs = [], emptyDirs = [];
+  spec.volumes = (spec.volumes || []).map((v) => {
+    if (!v.emptyDir) return v;
+    const claim = `${v.name}-${name}`;
+    emptyDirs.push(claim);
+    return { name: v.name, persistentVolumeClaim: { claimName: claim } };
+  });
   for (const t of sts.spec.volumeClaimTemplates || []) {
     const claim = `${t.metadata.name}-${name}`;
     pvcs.push(claim);
@@ -140,6 +149,7 @@ export function podFor(sts, j, namespace, ip, images = {}) {
     pod: { apiVersion: "v1", kind: "Pod", metadata: { name, namespace, labels }, spec },
     fqdn: `${name}.${sts.spec.serviceName}.${namespace}.svc.cluster.local`,
     pvcs,
+    emptyDirs,
   };
 }
 
@@ -204,7 +214,8 @@ function main(argv) {
   const tsv = [];
   for (const p of pods) {
     writeFileSync(join(a.out, `${p.pod.metadata.name}.yaml`), [...p.configMaps, p.pod].map((o) => stringify(o, { blockQuote: "literal" })).join("---\n"));
-    tsv.push([p.pod.metadata.name, p.ip, p.fqdn, ...p.pvcs].join("\t"));
+    const list = (l) => (l.length ? l.join(",") : "-");
+    tsv.push([p.pod.metadata.name, p.ip, p.fqdn, list(p.pvcs), list(p.emptyDirs)].join("\t"));
   }
   writeFileSync(join(a.out, "pods.tsv"), tsv.join("\n") + "\n");
 }

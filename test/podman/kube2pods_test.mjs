@@ -43,6 +43,7 @@ test("base: one pod per StatefulSet pod, as the controller and kubelet make them
     assert.equal(spec.hostname, name);
     assert.equal(spec.affinity, undefined);
     assert.deepEqual(p.pvcs, [`data-${name}`]);
+    assert.deepEqual(p.emptyDirs, []);
     assert.ok(spec.volumes.some((v) => v.name === "data" && v.persistentVolumeClaim?.claimName === `data-${name}`));
     assert.equal(p.pod.metadata.labels["statefulset.kubernetes.io/pod-name"], name);
     for (const c of [...spec.initContainers, ...spec.containers]) {
@@ -71,7 +72,13 @@ test("copy mode: the overlay's patch applied, images mapped, and every mapping m
     [["install-binary", "localhost/b"], ["cluster-init", "localhost/r"]]);
   assert.equal(spec.containers[0].image, "localhost/r");
   assert.deepEqual(spec.initContainers[1].command, ["/rci/redis-cluster-init"]);
-  assert.ok(spec.volumes.some((v) => v.name === "rci-bin" && v.emptyDir));
+  // Each pod's emptyDir is its own volume, as in Kubernetes (podman would share one by name).
+  for (const p of pods) {
+    const name = p.pod.metadata.name;
+    assert.deepEqual(p.emptyDirs, [`rci-bin-${name}`]);
+    assert.ok(p.pod.spec.volumes.some((v) => v.name === "rci-bin" && v.persistentVolumeClaim?.claimName === `rci-bin-${name}`));
+    assert.ok(!p.pod.spec.volumes.some((v) => v.emptyDir));
+  }
   assert.throws(() => convert(objs, { imageMap: { ...map, "nobody:1": "x" } }), /no container uses this image/);
 });
 
