@@ -1,5 +1,6 @@
 #include "cview.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@ static int parse_int(const char *s, size_t n, long lo, long hi, long *out)
     long v = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
+        int d = s[i] - '0';
+        if (v > (LONG_MAX - d) / 10) return -1; /* 19 digits may not fit a long */
+        v = v * 10 + d;
     }
     if (v < lo || v > hi) return -1;
     *out = v;

@@ -100,6 +100,11 @@ int main(void)
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 x connected\n", "bad config epoch");
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 5-3\n", "bad slot");
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 16384\n", "bad slot");
+    /* Numbers of 19 digits, past a long's range: refused, not overflowed (found by fuzz_cview). */
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 9999999999999999999\n", "bad slot");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 master - 0 0 0 connected 1-9999999999999999999\n", "bad slot");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:9999999999999999999@2 master - 0 0 0 connected\n", "bad address");
+    bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@9223372036854775808 master - 0 0 0 connected\n", "bad address");
     bad("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 1.2.3.4:1@2 slave zz 0 0 0 connected\n", "bad master id");
 
     /* Truncations of a real reply never crash. */
