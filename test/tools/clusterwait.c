@@ -29,6 +29,7 @@ typedef struct {
     char ip[64];
     int port;
     long full_reads; /* CLUSTER NODES sent: with $CW_STATS, printed on stderr at the end */
+    char why[160];   /* why it was not ready the last time it was asked: printed at the timeout */
 } node_t;
 
 /* Ask a node: CLUSTER INFO and INFO replication in one pipeline, or (full) CLUSTER NODES. */
@@ -51,17 +52,22 @@ static int ask(node_t *n, redisReply **rep, int full)
 static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
 {
     redisReply *rep[2];
+    snprintf(c->why, sizeof c->why, "no answer");
     if (ask(c, rep, 0) != 0) return 0;
     const redisReply *info = rep[0], *repl = rep[1];
     int ok = info->type == REDIS_REPLY_STRING && strstr(info->str, "cluster_state:ok") != NULL;
+    if (!ok) snprintf(c->why, sizeof c->why, "cluster_state not ok");
     const char *kn = ok ? strstr(info->str, "cluster_known_nodes:") : NULL;
     ok = kn && atoi(kn + strlen("cluster_known_nodes:")) == n_nodes;
+    if (kn && !ok) snprintf(c->why, sizeof c->why, "knows %d nodes", atoi(kn + strlen("cluster_known_nodes:")));
     int replica = repl->type == REDIS_REPLY_STRING && strstr(repl->str, "role:slave") != NULL;
     if (ok && replica) ok = strstr(repl->str, "master_link_status:up") != NULL;
+    if (kn && !ok && replica) snprintf(c->why, sizeof c->why, "replica, link to its master down");
     for (int i = 0; i < 2; i++) freeReplyObject(rep[i]);
     if (!ok) return 0;
     redisReply *nr;
     c->full_reads++;
+    snprintf(c->why, sizeof c->why, "no answer to CLUSTER NODES");
     if (ask(c, &nr, 1) != 0) return 0;
     if (nr->type == REDIS_REPLY_STRING) {
         int lines = 0, bad = 0, me_replica = 0, slots = 0;
@@ -83,6 +89,9 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
         }
         *is_master_with_slots = !me_replica && slots;
         ok = lines == n_nodes && bad == 0 && me_replica == replica;
+        if (!ok)
+            snprintf(c->why, sizeof c->why, "CLUSTER NODES: %d lines, %d failed/handshake/noaddr%s", lines, bad,
+                     me_replica != replica ? ", its role differs from INFO's" : "");
     } else {
         ok = 0;
     }
@@ -94,6 +103,7 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
 static int node_up(node_t *n)
 {
     char err[512];
+    snprintf(n->why, sizeof n->why, "no answer to PING");
     if (!rc_connected(&n->rc) && rc_connect_tcp(&n->rc, n->ip, n->port, n->auth, 1000, err, sizeof err) != 0)
         return 0;
     static const char *ping[] = { "PING" };
@@ -156,7 +166,14 @@ int main(int argc, char **argv)
         struct timespec ts = { 0, 20 * 1000000L };
         nanosleep(&ts, NULL);
     }
-    free(seen);
+    if (rc) {
+        int shown = 0, left = 0;
+        for (int i = 0; i < n; i++) left += !seen[i];
+        fprintf(stderr, "clusterwait: not ready before the timeout (%d of %d nodes not ready%s)\n", left, n,
+                masters == 0 || left ? "" : "; every node ready, but not as many masters own slots as expected");
+        for (int i = 0; i < n && shown < 10; i++)
+            if (!seen[i]) { fprintf(stderr, "  %s:%d: %s\n", nodes[i].ip, nodes[i].port, nodes[i].why); shown++; }
+    }
     if (getenv("CW_STATS")) {
         long full = 0;
         for (int i = 0; i < n; i++) full += nodes[i].full_reads;
@@ -165,6 +182,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) rc_close(&nodes[i].rc);
     free(nodes);
     tls_ctx_free(auth.tls);
-    if (rc) fprintf(stderr, "clusterwait: not ready before the timeout\n");
+    free(seen);
     return rc;
 }
