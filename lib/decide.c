@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seed.h"
 #include "topology.h"
 
 const char *dec_kind_name(dec_kind_t k)
@@ -42,6 +43,24 @@ const dec_action_t *dec_verdict(const dec_plan_t *plan)
     return plan->n ? &plan->actions[plan->n - 1] : NULL;
 }
 
+/* A node known by neither name nor address (noaddr, and its hostname never heard: a node learned
+ * by gossip, whose address then answered with another id) is still some pod's if its id is the
+ * one a new cluster plans for that pod (seed_node_id): that pod did not seed, and every seeded
+ * pod wrote this id for it. Without this, such a ghost was nobody's, and nothing forgot it (one
+ * 100x1 bootstrap on a slow machine ended with it in one node's view for good). planned: the
+ * peers' planned ids, computed beforehand (NULL: compute each one here). */
+static int pod_of_planned_id(const dec_input_t *in, const char *id, const char (*planned)[CV_ID_LEN + 1])
+{
+    char mine[CV_ID_LEN + 1], one[CV_ID_LEN + 1];
+    seed_node_id(in->my_fqdn, mine);
+    if (strcmp(id, mine) == 0) return -2;
+    for (size_t i = 0; i < in->n_peers; i++) {
+        if (!planned) seed_node_id(in->peers[i].fqdn, one);
+        if (strcmp(id, planned ? planned[i] : one) == 0) return (int)i;
+    }
+    return -1;
+}
+
 int dec_pod_of_node(const dec_input_t *in, const cv_node_t *node)
 {
     if (node->hostname[0]) {
@@ -51,7 +70,7 @@ int dec_pod_of_node(const dec_input_t *in, const cv_node_t *node)
         return -1;
     }
     if (node->flags & CV_MYSELF) return -2;
-    if (!node->ip[0]) return -1;
+    if (!node->ip[0]) return pod_of_planned_id(in, node->id, NULL);
     for (size_t i = 0; i < in->n_peers; i++)
         if (in->peers[i].resolved && strcmp(node->ip, in->peers[i].ip) == 0) return (int)i;
     return -1;
@@ -69,6 +88,7 @@ typedef struct {
     const cv_node_t **peer_node; /* per peer: its complete node, preferring one not failed */
     int *peer_live;           /* per peer: live complete nodes announcing it */
     int *peer_handshake;      /* per peer: a handshake to its resolved IP is in flight */
+    char (*planned)[CV_ID_LEN + 1]; /* per peer: the id a new cluster plans for it (pod_of_planned_id) */
 } ctx_t;
 
 static size_t hash_str(const char *s)
@@ -104,14 +124,14 @@ static int pod_of(const ctx_t *c, const cv_node_t *node)
         return map_get(c, c->by_fqdn, node->hostname, 0);
     }
     if (node->flags & CV_MYSELF) return -2;
-    if (!node->ip[0]) return -1;
+    if (!node->ip[0]) return pod_of_planned_id(c->in, node->id, (const char (*)[CV_ID_LEN + 1])c->planned);
     return map_get(c, c->by_ip, node->ip, 1);
 }
 
 static void ctx_free(ctx_t *c)
 {
     free(c->by_fqdn); free(c->by_ip); free(c->local_pod); free(c->remote_pod);
-    free(c->peer_node); free(c->peer_live); free(c->peer_handshake);
+    free(c->peer_node); free(c->peer_live); free(c->peer_handshake); free(c->planned);
 }
 
 static int ctx_build(ctx_t *c, const dec_input_t *in)
@@ -128,11 +148,20 @@ static int ctx_build(ctx_t *c, const dec_input_t *in)
     c->peer_node = calloc(np, sizeof *c->peer_node);
     c->peer_live = calloc(np, sizeof *c->peer_live);
     c->peer_handshake = calloc(np, sizeof *c->peer_handshake);
+    c->planned = calloc(np, sizeof *c->planned);
     if (!c->by_fqdn || !c->by_ip || !c->local_pod || !c->remote_pod || !c->peer_node || !c->peer_live ||
-        !c->peer_handshake) {
+        !c->peer_handshake || !c->planned) {
         ctx_free(c);
         return -1;
     }
+    /* The peers' planned ids, only when a node is known by neither name nor address (rare). */
+    int anonymous = 0;
+    for (size_t i = 0; i < nl + nr && !anonymous; i++) {
+        const cv_node_t *n = i < nl ? &in->view->nodes[i] : &in->remote->nodes[i - nl];
+        anonymous = !n->hostname[0] && !n->ip[0] && !(n->flags & CV_MYSELF);
+    }
+    if (anonymous)
+        for (size_t k = 0; k < in->n_peers; k++) seed_node_id(in->peers[k].fqdn, c->planned[k]);
     for (size_t k = 0; k < in->n_peers; k++) {
         map_put(c, c->by_fqdn, in->peers[k].fqdn, (int)k, 0);
         if (in->peers[k].resolved) map_put(c, c->by_ip, in->peers[k].ip, (int)k, 1);
@@ -273,7 +302,7 @@ static int is_ghost(const ctx_t *c, const cv_node_t *n, int k, const cv_node_t *
 {
     if (n->flags & (CV_MYSELF | CV_HANDSHAKE)) return 0;
     if (strcmp(n->id, me->master_id) == 0) return 0; /* Redis refuses to forget a node's master */
-    if (k == -2) return n->hostname[0] != '\0';
+    if (k == -2) return 1; /* not myself, yet announcing this pod's name, or its planned id */
     if (k < 0 || !(n->flags & (CV_FAIL | CV_NOADDR))) return 0;
     return c->peer_live[k] > 0; /* n itself is failed: not counted among the live */
 }

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "seed.h"
 #include "topology.h"
 #include "t.h"
 
@@ -466,6 +467,40 @@ static void ghosts(void)
     world_free(&w);
 }
 
+/* A pod that did not seed has the id a new cluster planned for it in the seeded pods' views. A
+ * node that learned that id by gossip, and then found another id at the pod's address, holds it
+ * with neither address nor name: it is still that pod's ghost (and this pod's own, for this pod),
+ * and is forgotten once the pod's live node is known. A node of that kind whose id is nobody's
+ * planned id stays unknown and is left alone. */
+static void anonymous_ghost_of_planned_id(void)
+{
+    world_t w;
+    char planned20[CV_ID_LEN + 1], planned10[CV_ID_LEN + 1];
+    seed_node_id("redis-shard2-0.svc", planned20);
+    seed_node_id("redis-shard1-0.svc", planned10);
+    world_init(&w, 1, 0);
+    node(&w, id_of(1, 0, 0), 1, 0, "198.18.0.12", "myself,master", NULL, 2, "5461-10921");
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "slave", id_of(1, 0, 0), 2, NULL);
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master", NULL, 3, "10922-16383");
+    resolve(&w, 1, 1, "198.18.0.13", 100);
+    resolve(&w, 2, 0, "198.18.0.14", 100);
+    size_t len = strlen(w.text);
+    snprintf(w.text + len, sizeof w.text - len, "%s :0@0 master,noaddr - 1000 0 3 disconnected\n"
+             "%s :0@0 master,noaddr - 1000 0 2 disconnected\n"
+             "ab00000000000000000000000000000000000000 :0@0 master,noaddr - 1000 0 9 disconnected\n",
+             planned20, planned10);
+    decide(&w);
+    CHECK(count(&w, ACT_FORGET) == 2);
+    int forgot20 = 0, forgot10 = 0;
+    for (size_t i = 0; i < w.plan.n; i++) {
+        if (w.plan.actions[i].kind != ACT_FORGET) continue;
+        forgot20 |= strcmp(w.plan.actions[i].node_id, planned20) == 0;
+        forgot10 |= strcmp(w.plan.actions[i].node_id, planned10) == 0;
+    }
+    CHECK(forgot20 && forgot10);
+    world_free(&w);
+}
+
 /* A master without replicas lost its PVC: its old id still owns the range, failed. The new node
  * forgets it and claims the range again, flagged as data lost, with a newer epoch. */
 static void orphaned_slots(void)
@@ -602,6 +637,7 @@ int main(void)
     remote_ghost_of_me();
     restarted_master_hears_peers_first();
     ghosts();
+    anonymous_ghost_of_planned_id();
     orphaned_slots();
     fresh_master_alone();
     fresh_master_meets_first();
