@@ -150,5 +150,17 @@ int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char
             "daemonize no\n"
             "logfile \"\"\n",
         cfg->bus_port);
+    /* A replica's temporary server must not sync: what it would load is thrown away, and each
+     * sync costs the master a fork and its whole dataset (docs/design.md, "A temporary server
+     * never syncs"). Its handshake stops at AUTH, which the master refuses: without a password,
+     * AUTH <password> to a default user that has none (no ACL LOG entry); with one, as a user no
+     * master has, whom the master's ACL LOG entry then names. Not without AUTH: a refused PSYNC
+     * makes Redis reconnect at once, in a loop (about 1500 times a second on loopback). */
+    if (cfg->password_file[0])
+        put(&b, "# Replication stops at AUTH: this user does not exist (the temporary server never syncs).\n"
+                "masteruser \"%s\"\nmasterauth \"-\"\n", RENDER_NO_SYNC_USER);
+    else
+        put(&b, "# Replication stops at AUTH: the master has no password (the temporary server never syncs).\n"
+                "masterauth \"%s\"\n", RENDER_NO_SYNC_USER);
     return finish(&b);
 }

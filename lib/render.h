@@ -18,6 +18,9 @@ int render_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn,
  * or a replica could sync (it owns no slots and becomes a replica), and a fresh pod 0 reads its
  * view to know it is fresh (lib/seed.c). */
 int render_init_config(const cfg_t *cfg, const char *sock, int client_port, char *out, size_t outlen, char *err, size_t errlen);
+/* The temporary server never syncs from a master: its replication handshake authenticates as this
+ * user (a password_file is set) or with this password (none is), which the master refuses. */
+#define RENDER_NO_SYNC_USER "redis-cluster-init-temporary-server-never-syncs"
 /* The bus port of such a fresh replica's temporary server (client_port): one next to bus_port that
  * no node is told of, so that no main server reaches it (docs/design.md, "Seeding"). */
 int render_quiet_bus_port(const cfg_t *cfg);

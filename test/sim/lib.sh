@@ -60,3 +60,13 @@ converge() { # wait (at most $1, default 60 s) until check is clean, then show i
 }
 rcli() { sim cli "$@" | tr -d '\r'; } # redis-cli POD ARGS, with the simulation's TLS and user flags
 myid() { rcli "$1" cluster myid; }
+log_lines() { grep -c '' "$SIM_STATE/pods/$1/redis.log"; } # POD: lines in its main container's log so far
+# POD FROM-LINE: the syncs POD's main server served since that line of its log. A replica's
+# temporary server never syncs (docs/design.md); it has no client port, so a master would name
+# it <unknown-replica-port>. Fails on such a sync, or when no main server synced at all.
+only_main_synced() {
+    local since; since=$(tail -n +"$(($2 + 1))" "$SIM_STATE/pods/$1/redis.log" | grep 'asks for synchronization' || true)
+    echo "syncs served by $1 since line $2:"; echo "${since:-  (none)}"
+    if grep -q 'unknown-replica-port' <<<"$since"; then fail "a replica's temporary server synced from $1"; fi
+    [ -n "$since" ] || fail "no replica synced from $1"
+}

@@ -40,11 +40,12 @@ expect_keys=1
 
 case $SCEN in
 1)  step "a replica pod restarts with a new IP"
-    id=$(myid redis-shard1-1)
+    id=$(myid redis-shard1-1); from=$(log_lines redis-shard1-0)
     sim restart redis-shard1-1
     converge
     [ "$(myid redis-shard1-1)" = "$id" ] || fail "the replica got a new node id"
-    [ "$(role redis-shard1-1)" = slave ] || fail "not a replica" ;;
+    [ "$(role redis-shard1-1)" = slave ] || fail "not a replica"
+    only_main_synced redis-shard1-0 "$from" ;;
 2)  step "a master pod restarts within the node timeout, new IP"
     id=$(myid redis-shard1-0); sl=$(slots_of redis-shard1-0)
     sim restart redis-shard1-0

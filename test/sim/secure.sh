@@ -63,9 +63,17 @@ sim write 10000
 step "scenario 1: a replica restarts"
 id=$(myid redis-shard1-1)
 [[ $id =~ ^[0-9a-f]{40}$ ]] || fail "cluster myid: $id"
+from=$(log_lines redis-shard1-0)
+rcli redis-shard1-0 acl log reset >/dev/null
 sim restart redis-shard1-1
 converge
 [ "$(myid redis-shard1-1)" = "$id" ] || fail "new node id"
+only_main_synced redis-shard1-0 "$from"
+# The temporary server's refused AUTH (if it tried before it stopped) is the master's only ACL
+# LOG entry, and names itself.
+acl_users=$(rcli redis-shard1-0 acl log | awk 'p { print; p = 0 } /^username$/ { p = 1 }' | sort -u)
+echo "ACL LOG users on redis-shard1-0: ${acl_users:-(none)}"
+case $acl_users in "" | redis-cluster-init-temporary-server-never-syncs) ;; *) fail "unexpected ACL LOG users: $acl_users" ;; esac
 
 step "scenario 3: a master is down past the node timeout"
 rid=$(myid redis-shard2-1)

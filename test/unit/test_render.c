@@ -119,6 +119,18 @@ int main(void)
     snprintf(want, sizeof want, "cluster-announce-bus-port %d\n", cfg.bus_port);
     CHECK_CONTAINS(out, want);
     only_known_directives(out);
+    /* It never syncs from a master: its AUTH is refused, after the included runtime config's
+     * masterauth (the later line wins). Without a password: AUTH <password> to a default user
+     * with none; with one: a user no master has. */
+    CHECK_CONTAINS(out, "\nmasterauth \"" RENDER_NO_SYNC_USER "\"\n");
+    CHECK(strstr(out, "masteruser") == NULL);
+    CHECK(strstr(out, "masterauth") > strstr(out, "include "));
+    snprintf(cfg.password_file, sizeof cfg.password_file, "/secret/password");
+    CHECK(render_init_config(&cfg, "/data/.rci-init.sock", 0, out, sizeof out, err, sizeof err) == 0);
+    CHECK_CONTAINS(out, "\nmasteruser \"" RENDER_NO_SYNC_USER "\"\nmasterauth \"-\"\n");
+    CHECK(strstr(out, "masteruser") > strstr(out, "include "));
+    only_known_directives(out);
+    cfg.password_file[0] = '\0';
     /* ... never the client port, nor the plaintext one beside TLS. */
     cfg.port = cfg.bus_port + 1;
     CHECK(render_quiet_bus_port(&cfg) == cfg.bus_port + 2);
