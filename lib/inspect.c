@@ -111,6 +111,28 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* The peers the next round MEETs at a new address (known at an old one): those whose new address
+ * stays silent past the handshake grace, run writes there into nodes.conf as it finishes (runner.c,
+ * lib/addrfix.h). As a JSON array of names, or a plain comma list. */
+static void print_moved_peers(FILE *out, const dec_plan_t *plan, const peers_t *peers, int json)
+{
+    int n = 0;
+    for (size_t i = 0; i < plan->n; i++) {
+        const dec_action_t *a = &plan->actions[i];
+        if (a->kind != ACT_MEET || !a->moved) continue;
+        fputs(n++ ? (json ? "," : ", ") : "", out);
+        if (json) json_str(out, peers->peers[a->peer].name);
+        else fputs(peers->peers[a->peer].name, out);
+    }
+}
+
+static int count_moved_peers(const dec_plan_t *plan)
+{
+    int n = 0;
+    for (size_t i = 0; i < plan->n; i++) n += plan->actions[i].kind == ACT_MEET && plan->actions[i].moved;
+    return n;
+}
+
 /* Where the local node was read from decides what counts as "heard from a peer": a running server
  * hears its peers all the time (a PONG within the node timeout is news); nodes.conf on disk or a
  * fresh node have heard nothing, as a run's first round. */
@@ -228,7 +250,9 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
         }
         print_actions_json(out, "next", &now_plan, now_sum);
         print_actions_json(out, "after_handshakes", &later_plan, later_sum);
-        fprintf(out, "}\n");
+        fprintf(out, ",\"addresses_written_if_silent\":[");
+        print_moved_peers(out, &now_plan, &peers, 1);
+        fprintf(out, "]}\n");
     } else {
         fprintf(out, "pod %s: shard %d, ordinal %d, DNS name %s\n", id->pod, id->shard, id->ordinal, peers.me.fqdn);
         fprintf(out, "local node read from: %s\n", source);
@@ -255,6 +279,12 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
         print_plan(out, &now_plan, &peers);
         fprintf(out, "once the handshakes complete, run would:\n");
         print_plan(out, &later_plan, &peers);
+        if (count_moved_peers(&now_plan) > 0) {
+            fprintf(out, "a peer whose new address stays silent past the handshake grace: run would finish anyway and write "
+                         "that address into nodes.conf for the main container's server (");
+            print_moved_peers(out, &now_plan, &peers, 0);
+            fprintf(out, ")\n");
+        }
     }
     goto out;
 oom:

@@ -1,12 +1,16 @@
 #include "peers.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrfix.h"
 #include "clock.h"
 #include "dns.h"
 #include "log.h"
+#include "server.h"
 
 int peers_init(peers_t *p, const cfg_t *cfg, const ident_t *id, char *err, size_t errlen)
 {
@@ -242,4 +246,56 @@ void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m)
     fan_free(t, m);
     free(t);
     free(peer_of);
+}
+
+int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t whatlen, char *err, size_t errlen)
+{
+    what[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    while (text) {
+        len += fread(text + len, 1, cap - 1 - len, f);
+        if (len < cap - 1 || cap >= (1u << 26)) break;
+        char *bigger = realloc(text, cap * 2);
+        if (!bigger) { free(text); text = NULL; break; }
+        text = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    af_peer_t *ap = calloc(p->n ? p->n : 1, sizeof *ap);
+    if (!text || !ap || bad || len >= cap - 1) {
+        snprintf(err, errlen, "%s: %s", path, !text || !ap ? "out of memory" : bad ? "read error" : "too large");
+        free(text);
+        free(ap);
+        return -1;
+    }
+    text[len] = '\0';
+    for (size_t k = 0; k < p->n; k++) {
+        ap[k].fqdn = p->peers[k].fqdn;
+        ap[k].ip = p->peers[k].resolved ? p->peers[k].ip : NULL;
+    }
+    char *out = NULL, why[RCI_ERR_LEN];
+    int n = af_rewrite(text, ap, p->n, &out, why, sizeof why);
+    free(text);
+    if (n < 0) snprintf(err, errlen, "%s: %s", path, why);
+    if (n > 0 && srv_write_file_atomic(path, out, err, errlen) != 0) n = -1;
+    free(out);
+    for (size_t k = 0, named = 0; n > 0 && k < p->n; k++) {
+        if (!ap[k].old_ip[0]) continue;
+        size_t at = strlen(what);
+        if (named++ == 12) {
+            snprintf(what + at, whatlen - at, ", ...");
+            break;
+        }
+        snprintf(what + at, whatlen - at, "%s%s %s -> %s", at ? ", " : "", p->peers[k].name, ap[k].old_ip,
+                 p->peers[k].ip);
+    }
+    free(ap);
+    return n;
 }

@@ -43,6 +43,7 @@ typedef struct {
     cv_view_t next;           /* the local CLUSTER NODES read with the last round's actions; n 0: none */
     cv_view_t peer_views;     /* the peers' views of the last read (obs_t.seen), for reuse */
     int64_t peer_views_at;    /* clock_now_ms of that read; 0: none */
+    int reconciled;           /* the rules ran (not seeded): nodes.conf is the temporary server's */
 } run_t;
 
 static void describe_nodes_conf(const cfg_t *cfg)
@@ -491,7 +492,26 @@ static int run_work(run_t *r, int seed, volatile sig_atomic_t *interrupted, char
      * every node it loads with the load time (clusterLoadConfig), which would otherwise look like a
      * PONG heard now and let a stale view decide (rule 8). */
     r->started_unix_ms = clock_unix_ms() + 1;
+    r->reconciled = 1;
     return reconcile(r, interrupted, err, errlen);
+}
+
+/* A peer whose new address did not answer within the handshake grace is still in the saved
+ * nodes.conf at its old one (lib/addrfix.h); if its own run did the same with this pod, the two
+ * main servers would never connect until one marks the other failing. The address DNS gives now
+ * is written instead. A failure here loses nothing: Redis repairs such a pair after a node timeout. */
+static void write_addresses(const run_t *r)
+{
+    char path[CFG_PATH + 16], what[1024], err[RCI_ERR_LEN];
+    srv_nodes_conf_path(r->cfg, path, sizeof path);
+    int n = peers_write_addresses(&r->peers, path, what, sizeof what, err, sizeof err);
+    if (n < 0)
+        LOG_W("could not write the peers' current addresses into nodes.conf (%s); a peer still at an old address "
+              "there is found again by gossip within a node timeout", err);
+    else if (n > 0)
+        LOG_I("nodes.conf: %d peer%s still known at an old address (no answer at the new one within the handshake "
+              "grace) written at the address DNS gives, so the main container's server reaches them at once: %s",
+              n, n == 1 ? "" : "s", what);
 }
 
 static const char *advice(int status)
@@ -554,6 +574,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         snprintf(err, sizeof err, "%s", serr);
         status = RCI_ERR_RUNTIME;
     }
+    if (status == RCI_OK && r.reconciled) write_addresses(&r);
     peers_free(&r.peers);
     if (status == RCI_OK) {
         LOG_I("runtime config %s is ready; the main container can start: redis-server %s", cfg->runtime_config,

@@ -1,7 +1,7 @@
 /* clusterwait: a benchmark helper (not shipped). Polls every node of a cluster until it is fully
- * ready: every node cluster_state:ok, every view holds exactly N healthy nodes, S masters own
- * slots, every replica's link is up, all seen in one pass. Prints the wall-clock epoch time
- * (seconds) at the end of that pass.
+ * ready: every node cluster_state:ok, every view holds exactly N healthy nodes, each at an address
+ * one of the N has now, S masters own slots, every replica's link is up, all seen in one pass.
+ * Prints the wall-clock epoch time (seconds) at the end of that pass.
  * A password comes from $REDISCLI_AUTH; with $CW_TLS_DIR (ca.crt, node.crt, node.key, as podsim
  * --tls makes them) it connects with TLS, through the project's own client (lib/rclient).
  * usage: clusterwait TIMEOUT_S MASTERS ip:port...
@@ -46,10 +46,26 @@ static int ask(node_t *n, redisReply **rep, int full)
                 : rc_pipeline(&n->rc, 2, argcs, argvs, rep, err, sizeof err);
 }
 
+/* Is the address of a CLUSTER NODES line (its second field, ip:port@cport[,hostname]) one of the
+ * cluster's nodes' now? A view that holds a dead address sends clients there (CLUSTER SLOTS, MOVED). */
+static int addr_is_current(const char *line, const node_t *all, int n_all)
+{
+    const char *a = strchr(line, ' ');
+    if (!a) return 0;
+    a++;
+    const char *at = strchr(a, '@'), *colon = NULL;
+    for (const char *p = a; at && p < at; p++)
+        if (*p == ':') colon = p;
+    if (!colon) return 0;
+    for (int i = 0; i < n_all; i++)
+        if (strlen(all[i].ip) == (size_t)(colon - a) && memcmp(all[i].ip, a, (size_t)(colon - a)) == 0) return 1;
+    return 0;
+}
+
 /* One node's verdict: 1 ready, 0 not yet. The cheap counters first (state, known nodes, the
  * replica's link); CLUSTER NODES, which a 200-node server takes milliseconds to write, only once
  * they pass: polling it from every node until ready loaded a 100x1 cluster with seconds of CPU. */
-static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
+static int node_ready(node_t *c, const node_t *all, int n_nodes, int *is_master_with_slots)
 {
     redisReply *rep[2];
     snprintf(c->why, sizeof c->why, "no answer");
@@ -70,7 +86,7 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
     snprintf(c->why, sizeof c->why, "no answer to CLUSTER NODES");
     if (ask(c, &nr, 1) != 0) return 0;
     if (nr->type == REDIS_REPLY_STRING) {
-        int lines = 0, bad = 0, me_replica = 0, slots = 0;
+        int lines = 0, bad = 0, stale = 0, me_replica = 0, slots = 0;
         for (const char *l = nr->str; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
             char line[1024];
             size_t len = strcspn(l, "\n");
@@ -80,6 +96,7 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
             line[len] = '\0';
             lines++;
             if (strstr(line, "fail") || strstr(line, "handshake") || strstr(line, "noaddr")) bad++;
+            else if (!addr_is_current(line, all, n_nodes)) stale++;
             if (strstr(line, "myself")) {
                 me_replica = strstr(line, "slave") != NULL;
                 int fields = 0;
@@ -88,10 +105,10 @@ static int node_ready(node_t *c, int n_nodes, int *is_master_with_slots)
             }
         }
         *is_master_with_slots = !me_replica && slots;
-        ok = lines == n_nodes && bad == 0 && me_replica == replica;
+        ok = lines == n_nodes && bad == 0 && stale == 0 && me_replica == replica;
         if (!ok)
-            snprintf(c->why, sizeof c->why, "CLUSTER NODES: %d lines, %d failed/handshake/noaddr%s", lines, bad,
-                     me_replica != replica ? ", its role differs from INFO's" : "");
+            snprintf(c->why, sizeof c->why, "CLUSTER NODES: %d lines, %d failed/handshake/noaddr, %d at an address no node has%s",
+                     lines, bad, stale, me_replica != replica ? ", its role differs from INFO's" : "");
     } else {
         ok = 0;
     }
@@ -149,7 +166,7 @@ int main(int argc, char **argv)
         int pending = 0;
         for (int i = 0; i < n; i++) {
             int ms = 0;
-            if (!seen[i]) seen[i] = (char)(masters == 0 ? node_up(&nodes[i]) : node_ready(&nodes[i], n, &ms));
+            if (!seen[i]) seen[i] = (char)(masters == 0 ? node_up(&nodes[i]) : node_ready(&nodes[i], nodes, n, &ms));
             pending += !seen[i];
         }
         if (pending == 0 && masters == 0) { printf("%.3f\n", now_s()); rc = 0; break; }
@@ -157,7 +174,7 @@ int main(int argc, char **argv)
             int all = 1, m = 0;
             for (int i = 0; i < n; i++) {
                 int ms = 0;
-                seen[i] = (char)node_ready(&nodes[i], n, &ms);
+                seen[i] = (char)node_ready(&nodes[i], nodes, n, &ms);
                 all &= seen[i];
                 m += ms;
             }

@@ -1,0 +1,114 @@
+/* nodes.conf addresses brought up to date from DNS (lib/addrfix.c): text in, text out. */
+#include <stdlib.h>
+
+#include "addrfix.h"
+#include "t.h"
+
+#define H ".redis-headless.default.svc.cluster.local"
+#define ME "aaaa000000000000000000000000000000000000 198.18.0.10:6379@16379,redis-shard0-0" H \
+           " myself,master - 0 1700000000000 1 connected 0-8191\n"
+#define S1 "bbbb000000000000000000000000000000000000 198.18.0.11:6379@16379,redis-shard1-0" H \
+           " master - 0 1700000000000 2 connected 8192-16383\n"
+#define R0 "cccc000000000000000000000000000000000000 198.18.0.12:6379@16379,redis-shard0-1" H \
+           " slave aaaa000000000000000000000000000000000000 0 1700000000000 1 connected\n"
+#define VARS "vars currentEpoch 2 lastVoteEpoch 0\n"
+
+static void rewrites_only_stale_resolved_peers(void)
+{
+    af_peer_t p[] = {
+        { "redis-shard1-0" H, "198.18.0.111", "x" },
+        { "redis-shard0-1" H, "198.18.0.12", "y" }, /* same address: kept */
+        { "redis-shard0-0" H, "198.18.0.99", "" }, /* my own name: the myself line is never touched */
+    };
+    char *out, err[128];
+    int n = af_rewrite(ME S1 R0 VARS, p, 3, &out, err, sizeof err);
+    CHECK(n == 1);
+    CHECK(out != NULL);
+    if (out)
+        CHECK_STR(out, ME "bbbb000000000000000000000000000000000000 198.18.0.111:6379@16379,redis-shard1-0" H
+                          " master - 0 1700000000000 2 connected 8192-16383\n" R0 VARS);
+    CHECK_STR(p[0].old_ip, "198.18.0.11");
+    CHECK_STR(p[1].old_ip, "");
+    CHECK_STR(p[2].old_ip, "");
+    free(out);
+}
+
+static void nothing_to_change(void)
+{
+    af_peer_t p[] = {
+        { "redis-shard1-0" H, "", "" },   /* does not resolve */
+        { "redis-shard0-1" H, NULL, "" }, /* does not resolve */
+        { "redis-shard9-0" H, "198.18.0.50", "" }, /* not in the file */
+    };
+    char *out = (char *)1, err[128];
+    CHECK(af_rewrite(ME S1 R0 VARS, p, 3, &out, err, sizeof err) == 0);
+    CHECK(out == NULL);
+}
+
+static void skips_noaddr_handshake_and_no_hostname(void)
+{
+    const char *text =
+        "dddd000000000000000000000000000000000000 :0@0,redis-shard1-0" H " master,noaddr - 0 0 2 connected\n"
+        "eeee000000000000000000000000000000000000 198.18.0.40:6379@16379,redis-shard1-0" H " handshake - 0 0 0 connected\n"
+        "ffff000000000000000000000000000000000000 198.18.0.41:6379@16379 master - 0 0 3 connected\n";
+    af_peer_t p[] = { { "redis-shard1-0" H, "198.18.0.111", "" } };
+    char *out, err[128];
+    CHECK(af_rewrite(text, p, 1, &out, err, sizeof err) == 0);
+    CHECK(out == NULL);
+}
+
+static void a_failed_node_and_a_name_that_is_a_prefix(void)
+{
+    /* A failed node of that pod is rewritten too (its server connects and learns which id is
+     * there); a longer name that starts like the peer's is another pod. */
+    const char *text =
+        "bbbb000000000000000000000000000000000000 198.18.0.11:6379@16379,redis-shard1-0" H " master,fail - 0 0 2 connected\n"
+        "9999000000000000000000000000000000000000 198.18.0.19:6379@16379,redis-shard1-0" H "x master - 0 0 4 connected";
+    af_peer_t p[] = { { "redis-shard1-0" H, "198.18.0.111", "" } };
+    char *out, err[128];
+    CHECK(af_rewrite(text, p, 1, &out, err, sizeof err) == 1);
+    if (out)
+        CHECK_STR(out, "bbbb000000000000000000000000000000000000 198.18.0.111:6379@16379,redis-shard1-0" H
+                       " master,fail - 0 0 2 connected\n"
+                       "9999000000000000000000000000000000000000 198.18.0.19:6379@16379,redis-shard1-0" H
+                       "x master - 0 0 4 connected");
+    free(out);
+}
+
+static void ipv6_and_aux_fields(void)
+{
+    /* An IPv6 address has colons of its own: the port is after the last one before '@'. Later
+     * Redis versions add aux fields after the hostname: kept. */
+    const char *text = "bbbb000000000000000000000000000000000000 fd00::11:6379@16379,redis-shard1-0" H
+                       ",shard-id=42 master - 0 0 2 connected 0-16383\n";
+    af_peer_t p[] = { { "redis-shard1-0" H, "fd00::1:2", "" } };
+    char *out, err[128];
+    CHECK(af_rewrite(text, p, 1, &out, err, sizeof err) == 1);
+    if (out)
+        CHECK_STR(out, "bbbb000000000000000000000000000000000000 fd00::1:2:6379@16379,redis-shard1-0" H
+                       ",shard-id=42 master - 0 0 2 connected 0-16383\n");
+    CHECK_STR(p[0].old_ip, "fd00::11");
+    free(out);
+}
+
+static void a_line_that_is_not_a_node_is_refused(void)
+{
+    af_peer_t p[] = { { "redis-shard1-0" H, "198.18.0.111", "" } };
+    char *out = NULL, err[128] = "";
+    CHECK(af_rewrite(ME "garbage\n" S1, p, 1, &out, err, sizeof err) == -1);
+    CHECK(out == NULL);
+    CHECK_CONTAINS(err, "line 2");
+    CHECK(af_rewrite(ME "id 198.18.0.1:6379 master\n", p, 1, &out, err, sizeof err) == -1); /* no '@' */
+    CHECK(af_rewrite("", p, 1, &out, err, sizeof err) == 0);
+}
+
+int main(void)
+{
+    rewrites_only_stale_resolved_peers();
+    nothing_to_change();
+    skips_noaddr_handshake_and_no_hostname();
+    a_failed_node_and_a_name_that_is_a_prefix();
+    ipv6_and_aux_fields();
+    a_line_that_is_not_a_node_is_refused();
+    return T_DONE();
+}
