@@ -7,6 +7,9 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "fileio.h"
+#include "status.h"
+
 typedef enum { K_STR, K_INT, K_ANNOUNCE, K_LOGFMT, K_LOGLVL, K_DNSLIST, K_BOOL } key_type_t;
 
 typedef struct {
@@ -347,35 +350,10 @@ int cfg_load_buffer(cfg_t *cfg, const char *name, const char *buf, size_t len, c
 
 int cfg_load_file(cfg_t *cfg, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open the config file: %s", path, strerror(errno));
-        return -1;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= (1u << 20)) {
-                snprintf(err, errlen, "%s: the config file is larger than 1 MiB", path);
-                free(buf);
-                fclose(f);
-                return -1;
-            }
-            cap = cap ? cap * 2 : 4096;
-            char *nb = realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); snprintf(err, errlen, "%s: out of memory", path); return -1; }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0) break;
-        len += n;
-    }
-    int read_err = ferror(f);
-    fclose(f);
-    if (read_err) {
-        snprintf(err, errlen, "%s: cannot read the config file", path);
-        free(buf);
+    char *buf, why[RCI_ERR_LEN];
+    size_t len;
+    if (fio_read_all(path, (size_t)1 << 20, &buf, &len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "the config file %s", why);
         return -1;
     }
     int rc = cfg_load_buffer(cfg, path, buf, len, err, errlen);

@@ -1,11 +1,13 @@
 #include "inspect.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "cview.h"
 #include "decide.h"
+#include "fileio.h"
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
@@ -61,15 +63,13 @@ static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t
     }
     char path[CFG_PATH + 16];
     srv_nodes_conf_path(cfg, path, sizeof path);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    char *buf;
+    size_t n;
+    if (fio_read_all(path, SRV_NODES_CONF_MAX, &buf, &n, err, errlen) != 0) {
+        if (errno != ENOENT) return NULL;
         cv_parse(FRESH_VIEW, sizeof FRESH_VIEW - 1, view, err, errlen);
         return "nothing (no server answers, no nodes.conf): a new node";
     }
-    char *buf = malloc(1 << 22);
-    size_t n = buf ? fread(buf, 1, (1 << 22) - 1, f) : 0;
-    fclose(f);
-    if (!buf) { snprintf(err, errlen, "out of memory"); return NULL; }
     char why[RCI_ERR_LEN];
     int rc_ = cv_parse(buf, n, view, why, sizeof why);
     free(buf);
@@ -114,12 +114,18 @@ static void json_str(FILE *out, const char *s)
 /* The peers the next round MEETs at a new address (known at an old one): those whose new address
  * stays silent past the handshake grace, run writes there into nodes.conf as it finishes (runner.c,
  * lib/addrfix.h). As a JSON array of names, or a plain comma list. */
+/* A MEET of a peer at a new address (the peers whose old address the plan replaces). */
+static int moved_meet(const dec_action_t *a)
+{
+    return a->kind == ACT_MEET && a->moved;
+}
+
 static void print_moved_peers(FILE *out, const dec_plan_t *plan, const peers_t *peers, int json)
 {
     int n = 0;
     for (size_t i = 0; i < plan->n; i++) {
         const dec_action_t *a = &plan->actions[i];
-        if (a->kind != ACT_MEET || !a->moved) continue;
+        if (!moved_meet(a)) continue;
         fputs(n++ ? (json ? "," : ", ") : "", out);
         if (json) json_str(out, peers->peers[a->peer].name);
         else fputs(peers->peers[a->peer].name, out);
@@ -129,7 +135,7 @@ static void print_moved_peers(FILE *out, const dec_plan_t *plan, const peers_t *
 static int count_moved_peers(const dec_plan_t *plan)
 {
     int n = 0;
-    for (size_t i = 0; i < plan->n; i++) n += plan->actions[i].kind == ACT_MEET && plan->actions[i].moved;
+    for (size_t i = 0; i < plan->n; i++) n += moved_meet(&plan->actions[i]);
     return n;
 }
 

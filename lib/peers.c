@@ -8,6 +8,7 @@
 
 #include "addrfix.h"
 #include "clock.h"
+#include "fileio.h"
 #include "dns.h"
 #include "log.h"
 #include "server.h"
@@ -251,31 +252,15 @@ void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m)
 int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t whatlen, char *err, size_t errlen)
 {
     what[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    while (text) {
-        len += fread(text + len, 1, cap - 1 - len, f);
-        if (len < cap - 1 || cap >= (1u << 26)) break;
-        char *bigger = realloc(text, cap * 2);
-        if (!bigger) { free(text); text = NULL; break; }
-        text = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
+    char *text;
+    size_t len;
+    if (fio_read_all(path, SRV_NODES_CONF_MAX, &text, &len, err, errlen) != 0) return -1;
     af_peer_t *ap = calloc(p->n ? p->n : 1, sizeof *ap);
-    if (!text || !ap || bad || len >= cap - 1) {
-        snprintf(err, errlen, "%s: %s", path, !text || !ap ? "out of memory" : bad ? "read error" : "too large");
+    if (!ap) {
+        snprintf(err, errlen, "%s: out of memory", path);
         free(text);
-        free(ap);
         return -1;
     }
-    text[len] = '\0';
     for (size_t k = 0; k < p->n; k++) {
         ap[k].fqdn = p->peers[k].fqdn;
         ap[k].ip = p->peers[k].resolved ? p->peers[k].ip : NULL;
@@ -284,7 +269,7 @@ int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t
     int n = af_rewrite(text, ap, p->n, &out, why, sizeof why);
     free(text);
     if (n < 0) snprintf(err, errlen, "%s: %s", path, why);
-    if (n > 0 && srv_write_file_atomic(path, out, err, errlen) != 0) n = -1;
+    if (n > 0 && fio_write_atomic(path, out, err, errlen) != 0) n = -1;
     free(out);
     for (size_t k = 0, named = 0; n > 0 && k < p->n; k++) {
         if (!ap[k].old_ip[0]) continue;

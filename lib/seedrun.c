@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fileio.h"
 #include "log.h"
 #include "server.h"
 #include "topology.h"
@@ -14,18 +15,14 @@
  * is killed before it met anyone (its id was never seen, so it can be dropped). */
 static int nodes_conf_blank(const cfg_t *cfg)
 {
-    char path[CFG_PATH + 16], buf[4096], why[RCI_ERR_LEN];
+    char path[CFG_PATH + 16], *buf, why[RCI_ERR_LEN];
+    size_t n;
     srv_nodes_conf_path(cfg, path, sizeof path);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    int whole = feof(f);
-    fclose(f);
-    if (!whole) return 0;
-    buf[n] = '\0';
+    if (fio_read_all(path, 4096, &buf, &n, why, sizeof why) != 0) return 0;
     cv_view_t v;
-    if (n == 0) return 1;
-    if (cv_parse(buf, n, &v, why, sizeof why) != 0) return 0;
+    int parsed = n == 0 ? 1 : cv_parse(buf, n, &v, why, sizeof why) == 0 ? 0 : -1;
+    free(buf);
+    if (parsed != 0) return parsed > 0;
     const cv_node_t *me = cv_myself(&v);
     int blank = v.n == 1 && me && (me->flags & CV_MASTER) && me->n_slots == 0 && me->config_epoch == 0 &&
                 v.current_epoch == 0;
@@ -320,7 +317,7 @@ int seedrun_write(const cfg_t *cfg, const ident_t *id, const peers_t *peers, cha
     if (seed_render(&in, id->ip, cfg->port, cfg->bus_port, text, cap) < 0)
         snprintf(err, errlen, "%s: the seeded config does not fit %zu bytes", path, cap);
     else
-        rc = srv_write_file_atomic(path, text, err, errlen);
+        rc = fio_write_atomic(path, text, err, errlen);
     free(text);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fileio.h"
 #include "log.h"
 #include "rclient.h"
 #include "render.h"
@@ -30,47 +31,13 @@ void srv_paths(const cfg_t *cfg, srv_t *srv)
     snprintf(srv->discard, sizeof srv->discard, "%s/.rci-init-discard.rdb", cfg->data_dir);
 }
 
-int srv_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-        return -1;
-    }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        snprintf(err, errlen, "%s: fsync/close: %s", tmp, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "rename %s -> %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
                              size_t errlen)
 {
     char text[16384], why[RCI_ERR_LEN];
     int rc = render_runtime_config(cfg, id, fqdn, auth, text, sizeof text, why, sizeof why);
     if (rc != 0) snprintf(err, errlen, "%s: %s", cfg->runtime_config, why);
-    else rc = srv_write_file_atomic(cfg->runtime_config, text, err, errlen);
+    else rc = fio_write_atomic(cfg->runtime_config, text, err, errlen);
     rc_wipe(text, sizeof text); /* it may hold the password */
     return rc;
 }
@@ -82,7 +49,7 @@ static int write_init_config(const cfg_t *cfg, const srv_t *srv, char *err, size
         snprintf(err, errlen, "%s: %s", srv->conf, why);
         return -1;
     }
-    return srv_write_file_atomic(srv->conf, text, err, errlen);
+    return fio_write_atomic(srv->conf, text, err, errlen);
 }
 
 void srv_log_tail(const srv_t *srv, int lines)

@@ -27,9 +27,9 @@ typedef struct {
 /* The path of nodes.conf in the data dir. */
 void srv_nodes_conf_path(const cfg_t *cfg, char *buf, size_t len);
 void srv_paths(const cfg_t *cfg, srv_t *srv);
+/* The largest nodes.conf read whole (a 100-shard cluster's is about 40 KB). */
+#define SRV_NODES_CONF_MAX ((size_t)64 << 20)
 
-/* Write text to path atomically (tmp, fsync, rename) with mode 0600. Returns 0, or -1 with err. */
-int srv_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 /* Write the runtime config atomically (tmp + rename, mode 0600: it may hold the password). */
 int srv_write_runtime_config(const cfg_t *cfg, const ident_t *id, const char *fqdn, const rc_auth_t *auth, char *err,
                              size_t errlen);

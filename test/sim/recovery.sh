@@ -30,18 +30,6 @@ absent_everywhere() { # id: no pod's view holds it
 }
 init_tries() { cat "$SIM_STATE/pods/$1/init_tries"; }
 
-# Every view holds every node at the address its pod has now (prints those that do not).
-addresses_current() {
-    local p ips=" " out=""
-    for p in $(sim status | awk 'NR > 1 { print $1 }'); do ips+="$(sim ip "$p") "; done
-    for p in $(sim status | awk 'NR > 1 { print $1 }'); do
-        out+=$(rcli "$p" cluster nodes | awk -v me="$p" -v ips="$ips" '$3 !~ /noaddr/ { a = $2; sub(/@.*/, "", a)
-            sub(/:[0-9]+$/, "", a); if (index(ips, " " a " ") == 0) print me " sees " $0 }')
-        [ -z "$out" ] || out+=$'\n'
-    done
-    [ -z "$out" ] || { echo "$out"; return 1; }
-}
-
 shards=3; replicas=1
 [ "$SCEN" = 7 ] && replicas=0
 config=()
@@ -183,7 +171,7 @@ case $SCEN in
     # the other failing, and sent clients to the dead address meanwhile.
     sim restart-all
     grep -h 'still known at an old address' "$SIM_STATE"/pods/*/init.log | cut -c1-200 || true
-    addresses_current || fail "once every pod is Ready, views hold nodes at dead addresses"
+    stale=$(sim stale) || fail "once every pod is Ready, views hold nodes at dead addresses:"$'\n'"$stale"
     converge ;;
 *)  fail "no scenario $SCEN" ;;
 esac
