@@ -120,6 +120,9 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
               "to see it)", (int)pid, srv->sock, cfg->port);
     else
         LOG_I("started temporary redis-server (pid %d, socket %s, no client port)", (int)pid, srv->sock);
+    /* Said apart from the start: on a loaded node the server may take seconds to answer, and the
+     * next line (DNS) would otherwise seem to have taken them. */
+    int64_t forked = clock_now_ms();
     for (int tries = 0;; tries++) {
         int status;
         if (child_exited(srv, &status)) {
@@ -134,7 +137,10 @@ int srv_start(const cfg_t *cfg, srv_t *srv, int64_t deadline, char *err, size_t 
             const char *ping[] = { "PING" };
             int ok = rc_simple(&rc, e2, sizeof e2, 1, ping) == 0;
             rc_close(&rc);
-            if (ok) return 0;
+            if (ok) {
+                LOG_I("temporary redis-server answers (%lld ms after its start)", (long long)(clock_now_ms() - forked));
+                return 0;
+            }
         }
         if (clock_left_ms(deadline) == 0) {
             snprintf(err, errlen, "redis-server did not answer on %s before the deadline: %s", srv->sock, e2);
