@@ -111,15 +111,15 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* The peers the next round MEETs at a new address (known at an old one): those whose new address
- * stays silent past the handshake grace, run writes there into nodes.conf as it finishes (runner.c,
- * lib/addrfix.h). As a JSON array of names, or a plain comma list. */
 /* A MEET of a peer at a new address (the peers whose old address the plan replaces). */
 static int moved_meet(const dec_action_t *a)
 {
     return a->kind == ACT_MEET && a->moved;
 }
 
+/* The peers the next round MEETs at a new address (known at an old one): those whose new address
+ * stays silent past the handshake grace, run writes there into nodes.conf as it finishes (runner.c,
+ * lib/addrfix.h). As a JSON array of names, or a plain comma list. */
 static void print_moved_peers(FILE *out, const dec_plan_t *plan, const peers_t *peers, int json)
 {
     int n = 0;

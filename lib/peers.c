@@ -1,15 +1,14 @@
 #include "peers.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addrfix.h"
 #include "clock.h"
-#include "fileio.h"
 #include "dns.h"
+#include "fileio.h"
 #include "log.h"
 #include "server.h"
 

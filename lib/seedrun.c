@@ -20,9 +20,9 @@ static int nodes_conf_blank(const cfg_t *cfg)
     srv_nodes_conf_path(cfg, path, sizeof path);
     if (fio_read_all(path, 4096, &buf, &n, why, sizeof why) != 0) return 0;
     cv_view_t v;
-    int parsed = n == 0 ? 1 : cv_parse(buf, n, &v, why, sizeof why) == 0 ? 0 : -1;
+    int empty = n == 0, parsed = !empty && cv_parse(buf, n, &v, why, sizeof why) == 0;
     free(buf);
-    if (parsed != 0) return parsed > 0;
+    if (!parsed) return empty;
     const cv_node_t *me = cv_myself(&v);
     int blank = v.n == 1 && me && (me->flags & CV_MASTER) && me->n_slots == 0 && me->config_epoch == 0 &&
                 v.current_epoch == 0;
