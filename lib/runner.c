@@ -27,6 +27,10 @@
 #define SEED_ROUND_MS 100
 /* Log a still-unchanged WAIT reason again after this long. */
 #define REPEAT_LOG_MS 5000
+/* A round's MEETs of one kind are summed up in a line naming at most MEETS_NAMED peers; up to
+ * MEETS_EACH peers known at an old address get a line each (log_meets). */
+#define MEETS_NAMED 6
+#define MEETS_EACH 2
 
 typedef struct {
     const cfg_t *cfg;
@@ -117,9 +121,8 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
         snprintf(c->b2, sizeof c->b2, "%d", r->cfg->bus_port);
         c->argv[0] = "CLUSTER"; c->argv[1] = "MEET"; c->argv[2] = p->ip; c->argv[3] = c->b1; c->argv[4] = c->b2;
         c->argc = 5;
-        /* A peer that moved matters at 3 a.m.; new peers are summed up per round (log_new_meets). */
-        if (a->moved) LOG_I("meet %s at %s (%s)", p->name, p->ip, a->reason);
-        else LOG_D("meet %s at %s (%s)", p->name, p->ip, a->reason);
+        /* Summed up per round, moved peers and new ones apart (log_meets); each one at debug. */
+        LOG_D("meet %s at %s (%s)", p->name, p->ip, a->reason);
         break;
     }
     case ACT_ADD_SLOTS:
@@ -142,17 +145,19 @@ static void local_cmd(run_t *r, const dec_action_t *a, local_cmd_t *c)
     }
 }
 
-/* One line for a round's MEETs to peers this node does not know yet (a new node of a 100-shard
- * cluster meets 199 of them): how many, and the first few names; each one is at debug level. */
-static void log_new_meets(const run_t *r, const dec_action_t *a, size_t n)
+/* A round's MEETs of one kind in a line: to peers known at an old address (moved) or to peers this
+ * node does not know yet (a new node of a 100-shard cluster meets 199 of them; after a restart of
+ * every pod, each meets all its peers at new addresses). One or two moved peers get a line each,
+ * as each matters at 3 a.m.; more are counted, with the first few names; each one is at debug level. */
+static void log_meets(const run_t *r, const dec_action_t *a, size_t n, int moved)
 {
     char names[512] = "";
     size_t len = 0, count = 0, shown = 0;
     int full = 0;
     for (size_t i = 0; i < n; i++) {
-        if (a[i].kind != ACT_MEET || a[i].moved) continue;
+        if (a[i].kind != ACT_MEET || a[i].moved != moved) continue;
         count++;
-        if (full || shown == 4) continue;
+        if (full || shown == MEETS_NAMED) continue;
         const dec_peer_t *p = &r->peers.peers[a[i].peer];
         int w = snprintf(names + len, sizeof names - len, "%s%s (%s)", shown ? ", " : "", p->name, p->ip);
         if (w < 0 || (size_t)w >= sizeof names - len) {
@@ -164,8 +169,16 @@ static void log_new_meets(const run_t *r, const dec_action_t *a, size_t n)
         shown++;
     }
     if (count == 0) return;
-    if (count > shown) LOG_I("meet %zu peers not known to this node: %s and %zu more", count, names, count - shown);
-    else LOG_I("meet %zu peer%s not known to this node: %s", count, count == 1 ? "" : "s", names);
+    const char *what = moved ? "known here at an old address, at the one DNS gives" : "not known to this node";
+    if (moved && count <= MEETS_EACH) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i].kind == ACT_MEET && a[i].moved)
+                LOG_I("meet %s at %s (%s)", r->peers.peers[a[i].peer].name, r->peers.peers[a[i].peer].ip, a[i].reason);
+    } else if (count > shown) {
+        LOG_I("meet %zu peers %s: %s and %zu more", count, what, names, count - shown);
+    } else {
+        LOG_I("meet %zu peer%s %s: %s", count, count == 1 ? "" : "s", what, names);
+    }
 }
 
 /* Send actions a[0..n) (all local commands) in one pipeline, followed by CLUSTER NODES into
@@ -191,7 +204,8 @@ static void send_actions(run_t *r, const dec_action_t *a, size_t n, int read_nex
         argvs[i] = c[i].argv;
         argcs[i] = c[i].argc;
     }
-    log_new_meets(r, a, n);
+    log_meets(r, a, n, 1);
+    log_meets(r, a, n, 0);
     if (read_next) { argvs[n] = nodes_argv; argcs[n] = 2; }
     if (rc_pipeline(&r->rc, (int)m, argcs, argvs, replies, err, sizeof err) != 0) {
         LOG_W("%s failed, will retry: %s", n == 1 ? dec_kind_name(a[0].kind) : "actions", err);
