@@ -47,23 +47,18 @@ typedef struct {
     cv_view_t next;           /* the local CLUSTER NODES read with the last round's actions; n 0: none */
     cv_view_t peer_views;     /* the peers' views of the last read (obs_t.seen), for reuse */
     int64_t peer_views_at;    /* clock_now_ms of that read; 0: none */
-    int64_t server_up;        /* monotonic ms when the temporary server of the rules answered */
     int reconciled;           /* the rules ran (not seeded): nodes.conf is the temporary server's */
-    int resolved_first;       /* every name was resolved before the server started (readdress_first) */
 } run_t;
 
-/* Says whether this pod has a nodes.conf (its node id) and returns it: 1 yes, 0 no. */
-static int describe_nodes_conf(const cfg_t *cfg)
+static void describe_nodes_conf(const cfg_t *cfg)
 {
     char path[CFG_PATH + 16];
     srv_nodes_conf_path(cfg, path, sizeof path);
     struct stat st;
-    if (stat(path, &st) == 0 && st.st_size > 0) {
+    if (stat(path, &st) == 0 && st.st_size > 0)
         LOG_I("found %s (%lld bytes): this pod keeps its node id", path, (long long)st.st_size);
-        return 1;
-    }
-    LOG_I("no %s: this pod starts as a new node", path);
-    return 0;
+    else
+        LOG_I("no %s: this pod starts as a new node", path);
 }
 
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
@@ -313,9 +308,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         o.deadline = r->deadline;
         o.interrupted = interrupted;
         if (r->peer_views_at) { o.reuse = &r->peer_views; o.reuse_at = r->peer_views_at; }
-        /* Every name in the first round; readdress_first may have just resolved them: then only
-         * those that did not resolve (an address is at most PEERS_REFRESH_MS old). */
-        int mode = round > 0 ? PEERS_RESOLVE_DUE : r->resolved_first ? PEERS_RESOLVE_UNRESOLVED : PEERS_RESOLVE_ALL;
+        int mode = round == 0 ? PEERS_RESOLVE_ALL : PEERS_RESOLVE_DUE;
         o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, mode, o.dns_reason, sizeof o.dns_reason);
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
@@ -335,10 +328,7 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
          * the server can hear every peer (and Redis demote a failed-over master) before the first
          * read, and the first round would then differ from what plan showed (sim.plan_run). */
         o.heard_since_unix_ms = round == 0 ? INT64_MAX : r->started_unix_ms;
-        /* Rule 8's graces count from the server's first answer, not the run's start: on a loaded
-         * node the server can take longer than the grace to start, and a peer known at its address
-         * would otherwise get no grace at all. */
-        o.elapsed_ms = clock_now_ms() - r->server_up;
+        o.elapsed_ms = clock_now_ms() - r->started;
         dec_plan_t plan;
         if (obs_decide(&o, &plan, err, errlen) != 0) {
             obs_free(&o);
@@ -516,52 +506,26 @@ static int run_work(run_t *r, int seed, volatile sig_atomic_t *interrupted, char
      * every node it loads with the load time (clusterLoadConfig), which would otherwise look like a
      * PONG heard now and let a stale view decide (rule 8). */
     r->started_unix_ms = clock_unix_ms() + 1;
-    r->server_up = clock_now_ms();
     r->reconciled = 1;
     return reconcile(r, interrupted, err, errlen);
 }
 
-/* Write into nodes.conf the address DNS gives each peer it has at another one (lib/addrfix.h).
- * Before the temporary server loads it (first): a pod whose peers moved while it was down (every
- * pod restarted at once, say) finds them there at their old addresses; its server would reach
- * none of them, and rule 2 would MEET each one at its new address and wait for the handshakes.
- * Written first, the server reaches them at once by their known ids; rule 8 still waits to hear
- * from each; a peer that does not resolve yet is left as it was (rule 2 meets it once it does);
- * plan shows this step (lib/inspect.c). After the run: a peer whose new address did not answer
- * within the handshake grace is still in the saved nodes.conf at its old one; if its own run did
- * the same with this pod, the two main servers would never connect until one marks the other
- * failing. A failure here loses nothing: the run meets them instead, or Redis repairs such a pair
- * after a node timeout. */
-static void write_addresses(const run_t *r, int first)
+/* A peer whose new address did not answer within the handshake grace is still in the saved
+ * nodes.conf at its old one (lib/addrfix.h); if its own run did the same with this pod, the two
+ * main servers would never connect until one marks the other failing. The address DNS gives now
+ * is written instead. A failure here loses nothing: Redis repairs such a pair after a node timeout. */
+static void write_addresses(const run_t *r)
 {
     char path[CFG_PATH + 16], what[1024], err[RCI_ERR_LEN];
     srv_nodes_conf_path(r->cfg, path, sizeof path);
     int n = peers_write_addresses(&r->peers, path, what, sizeof what, err, sizeof err);
     if (n < 0)
-        LOG_W("could not write the peers' current addresses into nodes.conf (%s); %s", err,
-              first ? "the run meets them at the addresses DNS gives instead"
-                    : "a peer still at an old address there is found again by gossip within a node timeout");
+        LOG_W("could not write the peers' current addresses into nodes.conf (%s); a peer still at an old address "
+              "there is found again by gossip within a node timeout", err);
     else if (n > 0)
-        LOG_I("nodes.conf: %d peer%s %s written at the address DNS gives, %s: %s", n, n == 1 ? "" : "s",
-              first ? "known there at an old address"
-                    : "still known at an old address (no answer at the new one within the handshake grace)",
-              first ? "before the temporary server loads it, so it reaches them without a MEET"
-                    : "so the main container's server reaches them at once", what);
-    else
-        LOG_D("nodes.conf: every peer that resolves is known there at the address DNS gives");
-}
-
-/* Resolve every peer and write their addresses into nodes.conf before the temporary server starts. */
-static void readdress_first(run_t *r)
-{
-    char err[RCI_ERR_LEN];
-    int trouble = peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_ALL, err, sizeof err);
-    if (trouble < 0) {
-        LOG_W("%s; the peers' addresses in nodes.conf are left as they are", err);
-        return;
-    }
-    r->resolved_first = trouble == 0;
-    write_addresses(r, 1);
+        LOG_I("nodes.conf: %d peer%s still known at an old address (no answer at the new one within the handshake "
+              "grace) written at the address DNS gives, so the main container's server reaches them at once: %s",
+              n, n == 1 ? "" : "s", what);
 }
 
 static const char *advice(int status)
@@ -604,14 +568,13 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
               "(paths.data_dir) writable by this container's user", cfg->data_dir, why);
         return RCI_ERR_RUNTIME;
     }
-    int has_nodes_conf = describe_nodes_conf(cfg);
+    describe_nodes_conf(cfg);
     char why_not[RCI_ERR_LEN];
     /* Asked before the temporary server writes a nodes.conf of its own. A fresh replica's server
      * answers on the client port: its pod 0 reads it there to know the shard holds no data. */
     int seed = seedrun_applies(cfg, id, why_not, sizeof why_not);
     if (!seed) LOG_D("not seeding: %s", why_not);
     r.srv.client_port = seed && id->ordinal > 0;
-    if (!seed && has_nodes_conf) readdress_first(&r);
     if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0)
         status = RCI_ERR_RUNTIME;
     else
@@ -625,7 +588,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         snprintf(err, sizeof err, "%s", serr);
         status = RCI_ERR_RUNTIME;
     }
-    if (status == RCI_OK && r.reconciled) write_addresses(&r, 0);
+    if (status == RCI_OK && r.reconciled) write_addresses(&r);
     peers_free(&r.peers);
     if (status == RCI_OK) {
         LOG_I("runtime config %s is ready; the main container can start: redis-server %s", cfg->runtime_config,
