@@ -117,3 +117,37 @@ int af_rewrite(const char *text, af_peer_t *peers, size_t n_peers, char **out, c
     *out = buf;
     return rewritten;
 }
+
+int af_drop(const char *text, const char (*ids)[CV_ID_LEN + 1], size_t n_ids, char **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    size_t len = strlen(text);
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t o = 0;
+    int dropped = 0;
+    for (const char *l = text; *l;) {
+        size_t ll = strcspn(l, "\n"), id_len = strcspn(l, " \n");
+        int drop = 0;
+        for (size_t i = 0; i < n_ids && !drop; i++)
+            drop = id_len == strlen(ids[i]) && memcmp(l, ids[i], id_len) == 0;
+        if (l[ll] == '\n') ll++;
+        if (drop) {
+            dropped++;
+        } else {
+            memcpy(buf + o, l, ll);
+            o += ll;
+        }
+        l += ll;
+    }
+    buf[o] = '\0';
+    if (dropped == 0) {
+        free(buf);
+        return 0;
+    }
+    *out = buf;
+    return dropped;
+}

@@ -11,6 +11,7 @@
 #define RCI_ADDRFIX_H
 
 #include <stddef.h>
+#include "cview.h"
 
 typedef struct {
     const char *fqdn; /* in: the peer's DNS name, which its node announces as its hostname */
@@ -25,5 +26,11 @@ typedef struct {
  * NULL when the count is 0), or -1 with err (which line) when a node line cannot be read or
  * memory runs out: then nothing should be written. */
 int af_rewrite(const char *text, af_peer_t *peers, size_t n_peers, char **out, char *err, size_t errlen);
+
+/* Drop from the nodes.conf `text` every node line whose id is one of ids[0..n_ids) (ids a run
+ * forgot, which its temporary server may have learned again by gossip before it saved). Every other
+ * line is copied as is. Returns the number of lines dropped, with the new text in *out (malloc'd,
+ * the caller frees; NULL when the count is 0), or -1 with err when memory runs out. */
+int af_drop(const char *text, const char (*ids)[CV_ID_LEN + 1], size_t n_ids, char **out, char *err, size_t errlen);
 
 #endif

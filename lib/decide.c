@@ -298,11 +298,18 @@ static int plan_meets(const ctx_t *c, dec_plan_t *plan)
  * Any other node announcing this pod's name is a ghost of this pod (this pod is alive, so that
  * node is dead). For another pod, a failed node is a ghost only when a live node of that pod
  * exists: otherwise it is just a pod that is down. */
+static int was_forgotten(const dec_input_t *in, const char *id)
+{
+    for (size_t i = 0; i < in->n_forgotten; i++)
+        if (strcmp(in->forgotten[i], id) == 0) return 1;
+    return 0;
+}
+
 static int is_ghost(const ctx_t *c, const cv_node_t *n, int k, const cv_node_t *me)
 {
     if (n->flags & (CV_MYSELF | CV_HANDSHAKE)) return 0;
     if (strcmp(n->id, me->master_id) == 0) return 0; /* Redis refuses to forget a node's master */
-    if (k == -2) return 1; /* not myself, yet announcing this pod's name, or its planned id */
+    if (k == -2 || was_forgotten(c->in, n->id)) return 1; /* not myself, yet announcing this pod's name, or its planned id */
     if (k < 0 || !(n->flags & (CV_FAIL | CV_NOADDR))) return 0;
     return c->peer_live[k] > 0; /* n itself is failed: not counted among the live */
 }
@@ -322,8 +329,13 @@ static int plan_forgets(const ctx_t *c, dec_plan_t *plan, const cv_node_t *me)
         dec_action_t *a = push(plan, ACT_FORGET);
         if (!a) return -1;
         snprintf(a->node_id, sizeof a->node_id, "%s", n->id);
-        snprintf(a->reason, sizeof a->reason, "%s is an old id of %s, whose data dir was lost; it has a new id now",
-                 n->id, k >= 0 ? in->peers[k].name : "this pod");
+        if (was_forgotten(in, n->id))
+            snprintf(a->reason, sizeof a->reason, "%s, forgotten earlier in this run, is back by gossip (a message "
+                     "sent before a node's FORGET, or to a node that did not know the id then and so holds no ban)",
+                     n->id);
+        else
+            snprintf(a->reason, sizeof a->reason, "%s is an old id of %s, whose data dir was lost; it has a new id now",
+                     n->id, k >= 0 ? in->peers[k].name : "this pod");
     }
     return 0;
 }

@@ -31,6 +31,11 @@ typedef struct {
     int moved_master_wait_ms; /* a replica whose master moved waits this long for it at its new address */
     int64_t run_start_unix_ms; /* a PONG received after this is news from this run */
     int64_t elapsed_ms;        /* since the run started */
+    /* Ids this run already forgot (run only; plan and a run's first round have none). One that is
+     * seen again is a ghost wherever it appears: a node learns an id back from a gossip message a
+     * peer sent before its own FORGET, and one that did not know the id when told holds no ban. */
+    const char (*forgotten)[CV_ID_LEN + 1];
+    size_t n_forgotten;
     int dns_trouble;           /* lookups are failing (not "no such name"): nothing can be decided */
     const char *dns_reason;    /* which, for the WAIT reason */
 } dec_input_t;

@@ -25,6 +25,8 @@ static void fill_input(const obs_t *o, dec_input_t *in, int use_remote)
     in->moved_master_wait_ms = o->cfg->node_timeout_ms;
     in->run_start_unix_ms = o->heard_since_unix_ms;
     in->elapsed_ms = o->elapsed_ms;
+    in->forgotten = o->forgotten;
+    in->n_forgotten = o->n_forgotten;
     in->dns_trouble = o->dns_trouble > 0;
     in->dns_reason = o->dns_reason;
 }

@@ -28,6 +28,8 @@ typedef struct {
     cv_view_t local;             /* the local node's view; obs_free frees it */
     int64_t heard_since_unix_ms; /* a PONG received after this counts as heard (run: its start) */
     int64_t elapsed_ms;          /* since the run started (plan: 0, a run's first round) */
+    const char (*forgotten)[CV_ID_LEN + 1]; /* run: the ids it forgot so far (dec_input_t) */
+    size_t n_forgotten;
     int64_t deadline;            /* bounds the reading of the peers' views */
     volatile sig_atomic_t *interrupted;
     /* run: the peers' views an earlier round read (`seen` of that round, with its clock_now_ms),

@@ -10,7 +10,9 @@
 
 #include "clock.h"
 #include "cview.h"
+#include "addrfix.h"
 #include "decide.h"
+#include "fileio.h"
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
@@ -48,6 +50,8 @@ typedef struct {
     cv_view_t peer_views;     /* the peers' views of the last read (obs_t.seen), for reuse */
     int64_t peer_views_at;    /* clock_now_ms of that read; 0: none */
     int reconciled;           /* the rules ran (not seeded): nodes.conf is the temporary server's */
+    char (*forgotten)[CV_ID_LEN + 1]; /* the ids this run sent FORGET for (dec_input_t.forgotten) */
+    size_t n_forgotten, cap_forgotten;
 } run_t;
 
 static void describe_nodes_conf(const cfg_t *cfg)
@@ -61,15 +65,39 @@ static void describe_nodes_conf(const cfg_t *cfg)
         LOG_I("no %s: this pod starts as a new node", path);
 }
 
+/* Remember an id this run forgot: seen again, it is forgotten again (rule 11), and it is dropped
+ * from the nodes.conf the temporary server saves (drop_forgotten). */
+static void note_forgotten(run_t *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_forgotten; i++)
+        if (strcmp(r->forgotten[i], id) == 0) return;
+    if (r->n_forgotten == r->cap_forgotten) {
+        size_t cap = r->cap_forgotten ? r->cap_forgotten * 2 : 8;
+        void *p = realloc(r->forgotten, cap * sizeof *r->forgotten);
+        if (!p) {
+            LOG_W("out of memory remembering forgotten id %s (it is forgotten again only if a peer names it)", id);
+            return;
+        }
+        r->forgotten = p;
+        r->cap_forgotten = cap;
+    }
+    snprintf(r->forgotten[r->n_forgotten++], CV_ID_LEN + 1, "%s", id);
+}
+
 /* CLUSTER FORGET must reach every node within Redis's 60 s ban, or gossip brings the id back:
  * every peer that resolves, on its client port (all at once, lib/fanout), then this node. This
  * node goes last: a node that started without nodes.conf may not know the id yet (it was seen in
  * the peers' views), and Redis only bans an id it knows; until the last peer has forgotten it, a
- * peer's gossip can still hand it over. Forgetting here last bans it here, so it cannot reach
- * nodes.conf. A peer that does not answer (down, or initializing without a client port) forgets
- * the id through its own init. */
+ * peer's gossip can still hand it over. Forgetting here last bans it here if it knows it by then.
+ * If it did not ("Unknown node"), it holds no ban, and a gossip message a peer sent before its own
+ * FORGET can still bring the id in after (seen in CI: the main server then started with the ghost
+ * and, once the peers' bans ran out, gave it back to them). So the run remembers the id: a later
+ * round that sees it forgets it again, and it is dropped from the saved nodes.conf
+ * (drop_forgotten). A peer that does not answer (down, or initializing without a client port)
+ * forgets the id through its own init. */
 static void forget_everywhere(run_t *r, const char *id, volatile sig_atomic_t *interrupted)
 {
+    note_forgotten(r, id);
     char err[RCI_ERR_LEN];
     const char *argv[] = { "CLUSTER", "FORGET", id };
     fan_target_t *t;
@@ -93,9 +121,15 @@ static void forget_everywhere(run_t *r, const char *id, volatile sig_atomic_t *i
         }
     }
     peers_fan_free(t, of, m);
-    if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0 && !strstr(err, "nknown node"))
-        LOG_W("forget on this node: %s", err);
-    LOG_I("forgot %s on %d of %zu peers and here", id, told, m);
+    const char *here = " and here";
+    if (rc_simple(&r->rc, err, sizeof err, 3, argv) != 0) {
+        if (strstr(err, "nknown node"))
+            here = "; this node did not know it yet, so it holds no ban for it (if gossip brings it back, it is "
+                   "forgotten again and kept out of nodes.conf)";
+        else
+            LOG_W("forget on this node: %s", err);
+    }
+    LOG_I("forgot %s on %d of %zu peers%s", id, told, m, here);
 }
 
 /* One action on the local server: its command (logged as it is sent). FORGET is not one: it goes
@@ -329,6 +363,8 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
          * read, and the first round would then differ from what plan showed (sim.plan_run). */
         o.heard_since_unix_ms = round == 0 ? INT64_MAX : r->started_unix_ms;
         o.elapsed_ms = clock_now_ms() - r->started;
+        o.forgotten = (const char (*)[CV_ID_LEN + 1])r->forgotten;
+        o.n_forgotten = r->n_forgotten;
         dec_plan_t plan;
         if (obs_decide(&o, &plan, err, errlen) != 0) {
             obs_free(&o);
@@ -528,6 +564,37 @@ static void write_addresses(const run_t *r)
               n, n == 1 ? "" : "s", what);
 }
 
+/* An id this run forgot may be back in the temporary server's view when it saved nodes.conf: that
+ * server did not know the id when told (no ban there) and gossip sent before a peer's FORGET
+ * brought it in after the last round. The main container's server has no ban either: loading the
+ * id, it would keep it and, once the peers' bans end (60 s), give it back to every node. */
+static void drop_forgotten(const run_t *r)
+{
+    if (!r->n_forgotten) return;
+    char path[CFG_PATH + 16], err[RCI_ERR_LEN], why[RCI_ERR_LEN];
+    srv_nodes_conf_path(r->cfg, path, sizeof path);
+    char *text = NULL, *out = NULL;
+    size_t len;
+    int n = -1;
+    if (fio_read_all(path, SRV_NODES_CONF_MAX, &text, &len, err, sizeof err) != 0) {
+        LOG_W("could not check nodes.conf for forgotten ids: %s", err);
+        return;
+    }
+    n = af_drop(text, (const char (*)[CV_ID_LEN + 1])r->forgotten, r->n_forgotten, &out, why, sizeof why);
+    if (n < 0)
+        LOG_W("could not drop forgotten ids from %s: %s", path, why);
+    else if (n > 0 && fio_write_atomic(path, out, err, sizeof err) != 0)
+        LOG_W("could not drop forgotten ids from nodes.conf: %s", err);
+    else if (n > 0)
+        LOG_W("nodes.conf: dropped %d node%s this run forgot and the temporary server learned again by gossip "
+              "after its last round (it held no ban for them); the main container's server starts without them",
+              n, n == 1 ? "" : "s");
+    else
+        LOG_D("nodes.conf holds none of the %zu id%s this run forgot", r->n_forgotten, r->n_forgotten == 1 ? "" : "s");
+    free(text);
+    free(out);
+}
+
 static const char *advice(int status)
 {
     switch (status) {
@@ -588,7 +655,9 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         snprintf(err, sizeof err, "%s", serr);
         status = RCI_ERR_RUNTIME;
     }
+    drop_forgotten(&r);
     if (status == RCI_OK && r.reconciled) write_addresses(&r);
+    free(r.forgotten);
     peers_free(&r.peers);
     if (status == RCI_OK) {
         LOG_I("runtime config %s is ready; the main container can start: redis-server %s", cfg->runtime_config,

@@ -102,6 +102,33 @@ static void a_line_that_is_not_a_node_is_refused(void)
     CHECK(af_rewrite("", p, 1, &out, err, sizeof err) == 0);
 }
 
+/* Ids a run forgot are dropped from the saved file, whatever line they are on (a ghost learned by
+ * gossip: no name, failed); the myself line, the others and the vars line are kept as they are. */
+static void drops_forgotten_ids(void)
+{
+    const char *ghost = "dddd000000000000000000000000000000000000 198.18.0.13:6379@16379 master,fail - 1700000000000 0 0 "
+                        "connected\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s%s%s%s", ME, S1, ghost, R0, VARS);
+    const char ids[2][CV_ID_LEN + 1] = { "dddd000000000000000000000000000000000000",
+                                         "9999000000000000000000000000000000000000" };
+    char *out = NULL, err[128];
+    CHECK(af_drop(text, ids, 2, &out, err, sizeof err) == 1);
+    if (out) CHECK_STR(out, ME S1 R0 VARS);
+    free(out);
+    /* None there: nothing to write. A prefix of an id is not that id. */
+    const char other[1][CV_ID_LEN + 1] = { "dddd00000000000000000000000000000000000" };
+    out = (char *)1;
+    CHECK(af_drop(text, other, 1, &out, err, sizeof err) == 0);
+    CHECK(out == NULL);
+    /* The last line without its newline. */
+    out = NULL;
+    CHECK(af_drop(S1 "dddd000000000000000000000000000000000000 198.18.0.13:6379@16379 master,fail - 0 0 0 connected",
+                  ids, 1, &out, err, sizeof err) == 1);
+    if (out) CHECK_STR(out, S1);
+    free(out);
+}
+
 int main(void)
 {
     rewrites_only_stale_resolved_peers();
@@ -110,5 +137,6 @@ int main(void)
     a_failed_node_and_a_name_that_is_a_prefix();
     ipv6_and_aux_fields();
     a_line_that_is_not_a_node_is_refused();
+    drops_forgotten_ids();
     return T_DONE();
 }

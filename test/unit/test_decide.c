@@ -25,6 +25,8 @@ typedef struct {
     cv_view_t view, remote;
     dec_plan_t plan;
     int dns_trouble;
+    char forgotten[2][CV_ID_LEN + 1]; /* ids the run forgot so far */
+    size_t n_forgotten;
 } world_t;
 
 /* Fake ids: 40 hex digits derived from a pod's index and a generation (a wipe makes a new one). */
@@ -104,6 +106,7 @@ static const dec_action_t *decide(world_t *w)
         .peers = w->peers, .n_peers = w->n, .handshake_grace_ms = 1500, .remeet_ms = 1000,
         .moved_master_wait_ms = 5000, .run_start_unix_ms = 1000, .elapsed_ms = w->elapsed_ms,
         .dns_trouble = w->dns_trouble, .dns_reason = "DNS lookups failing for 5 of 5 peers",
+        .forgotten = (const char (*)[CV_ID_LEN + 1])w->forgotten, .n_forgotten = w->n_forgotten,
     };
     CHECK(dec_decide(&in, &w->plan) == 0);
     return dec_verdict(&w->plan);
@@ -467,6 +470,39 @@ static void ghosts(void)
     world_free(&w);
 }
 
+/* A wiped master, now its shard's replica, forgot its old id, which its server did not know yet (no
+ * ban there); a gossip message sent before a peer's FORGET brought it in after, as gossip adds a
+ * node: no name, failed, at the pod's old address. By itself that line is nobody's ghost; as an
+ * id the run forgot, it is forgotten again (seen in CI: it reached nodes.conf and came back). */
+static void forgotten_id_back_by_gossip(void)
+{
+    world_t w;
+    world_init(&w, 1, 0);
+    node(&w, id_of(1, 0, 1), 1, 0, "198.18.0.22", "myself,slave", id_of(1, 1, 0), 4, NULL);
+    node(&w, id_of(1, 1, 0), 1, 1, "198.18.0.13", "master", NULL, 4, "5461-10921");
+    node(&w, id_of(0, 0, 0), 0, 0, "198.18.0.10", "master", NULL, 1, "0-5460");
+    node(&w, id_of(2, 0, 0), 2, 0, "198.18.0.14", "master", NULL, 3, "10922-16383");
+    resolve(&w, 1, 1, "198.18.0.13", 100);
+    resolve(&w, 0, 0, "198.18.0.10", 100);
+    resolve(&w, 2, 0, "198.18.0.14", 100);
+    size_t len = strlen(w.text);
+    snprintf(w.text + len, sizeof w.text - len, "%s 198.18.0.12:6379@16379 master,fail - 1000 0 0 connected\n",
+             id_of(1, 0, 0));
+    CHECK(decide(&w)->kind == ACT_DONE && count(&w, ACT_FORGET) == 0);
+    snprintf(w.forgotten[0], sizeof w.forgotten[0], "%s", id_of(1, 0, 0));
+    w.n_forgotten = 1;
+    const dec_action_t *v = decide(&w), *f = find(&w, ACT_FORGET);
+    CHECK(v->kind == ACT_DONE && count(&w, ACT_FORGET) == 1);
+    CHECK(f && strcmp(f->node_id, id_of(1, 0, 0)) == 0);
+    CHECK_CONTAINS(f->reason, "back by gossip");
+    /* Its master is never forgotten, even if listed (Redis refuses). */
+    snprintf(w.forgotten[1], sizeof w.forgotten[1], "%s", id_of(1, 1, 0));
+    w.n_forgotten = 2;
+    decide(&w);
+    CHECK(count(&w, ACT_FORGET) == 1);
+    world_free(&w);
+}
+
 /* A pod that did not seed has the id a new cluster planned for it in the seeded pods' views. A
  * node that learned that id by gossip, and then found another id at the pod's address, holds it
  * with neither address nor name: it is still that pod's ghost (and this pod's own, for this pod),
@@ -638,6 +674,7 @@ int main(void)
     restarted_master_hears_peers_first();
     ghosts();
     anonymous_ghost_of_planned_id();
+    forgotten_id_back_by_gossip();
     orphaned_slots();
     fresh_master_alone();
     fresh_master_meets_first();
