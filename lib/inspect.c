@@ -44,10 +44,18 @@ static int connect_local(const cfg_t *cfg, const rc_auth_t *auth, rc_conn_t *rc,
     return c;
 }
 
-/* Where the local node can be read: a server (connect_local), or nodes.conf on disk. Returns a
+/* What run does to nodes.conf before its temporary server loads it (runner.c, readdress_first):
+ * the peers it has at an old address, written at the one DNS gives. */
+typedef struct {
+    int n;              /* peers rewritten; 0: none */
+    char what[1024];    /* "redis-shard5-0 198.18.0.20 -> 198.18.0.120, ..." */
+} readdress_t;
+
+/* Where the local node can be read: a server (connect_local), or nodes.conf on disk, as run's
+ * first round would see it (with the peers' addresses rewritten first: *ra says which). Returns a
  * description of the source, or NULL with err. */
-static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t *view, int *live, char *err,
-                              size_t errlen)
+static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, const peers_t *peers, cv_view_t *view,
+                              int *live, readdress_t *ra, char *err, size_t errlen)
 {
     rc_conn_t rc = { 0 };
     char e[RCI_ERR_LEN];
@@ -70,7 +78,14 @@ static const char *local_view(const cfg_t *cfg, const rc_auth_t *auth, cv_view_t
         cv_parse(FRESH_VIEW, sizeof FRESH_VIEW - 1, view, err, errlen);
         return "nothing (no server answers, no nodes.conf): a new node";
     }
-    char why[RCI_ERR_LEN];
+    char why[RCI_ERR_LEN], *moved = NULL;
+    ra->n = peers_readdress(peers, buf, &moved, ra->what, sizeof ra->what, why, sizeof why);
+    if (ra->n < 0) LOG_W("%s: %s; run would leave the peers' addresses in it as they are", path, why);
+    if (ra->n > 0) {
+        free(buf);
+        buf = moved;
+        n = strlen(buf);
+    }
     int rc_ = cv_parse(buf, n, view, why, sizeof why);
     free(buf);
     if (rc_ != 0) { snprintf(err, errlen, "%s: %s", path, why); return NULL; }
@@ -178,7 +193,8 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     if (o.dns_trouble < 0) { LOG_E("%s", o.dns_reason); peers_free(&peers); return RCI_ERR_RUNTIME; }
     int live_server = 0;
     int64_t plan_start = clock_unix_ms(); /* as a run's start: before the local view is read */
-    const char *source = local_view(cfg, auth, &o.local, &live_server, err, sizeof err);
+    readdress_t ra = { 0 };
+    const char *source = local_view(cfg, auth, &peers, &o.local, &live_server, &ra, err, sizeof err);
     if (!source) { LOG_E("reading the local node: %s", err); peers_free(&peers); return RCI_ERR_RUNTIME; }
     o.heard_since_unix_ms = heard_since(cfg, live_server, plan_start);
     o.elapsed_ms = 0;
@@ -236,7 +252,9 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
         json_str(out, id->pod);
         fprintf(out, ",\"local_view_source\":");
         json_str(out, source);
-        fprintf(out, ",\"dns_trouble\":%s,\"goal\":", o.dns_trouble ? "true" : "false");
+        fprintf(out, ",\"addresses_written_first\":{\"count\":%d,\"peers\":", ra.n > 0 ? ra.n : 0);
+        json_str(out, ra.n > 0 ? ra.what : "");
+        fprintf(out, "},\"dns_trouble\":%s,\"goal\":", o.dns_trouble ? "true" : "false");
         json_str(out, later_plan.role);
         fprintf(out, ",\"peers\":[");
         for (size_t k = 0; k < peers.n; k++) {
@@ -262,6 +280,10 @@ int inspect_plan(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, int
     } else {
         fprintf(out, "pod %s: shard %d, ordinal %d, DNS name %s\n", id->pod, id->shard, id->ordinal, peers.me.fqdn);
         fprintf(out, "local node read from: %s\n", source);
+        if (ra.n > 0)
+            fprintf(out, "before its temporary server starts, run would write into nodes.conf the address DNS gives for "
+                         "%d peer%s known there at an old one: %s (the nodes below are as the server would load them)\n",
+                    ra.n, ra.n == 1 ? "" : "s", ra.what);
         for (size_t i = 0; i < o.local.n; i++) print_node(out, &in, &o.local.nodes[i]);
         fprintf(out, "peers (%zu of %zu resolve):\n", peers_resolved_count(&peers), peers.n);
         for (size_t k = 0; k < peers.n; k++) {

@@ -248,28 +248,21 @@ void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m)
     free(peer_of);
 }
 
-int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t whatlen, char *err, size_t errlen)
+int peers_readdress(const peers_t *p, const char *text, char **out, char *what, size_t whatlen, char *err,
+                    size_t errlen)
 {
     what[0] = '\0';
-    char *text;
-    size_t len;
-    if (fio_read_all(path, SRV_NODES_CONF_MAX, &text, &len, err, errlen) != 0) return -1;
+    *out = NULL;
     af_peer_t *ap = calloc(p->n ? p->n : 1, sizeof *ap);
     if (!ap) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        free(text);
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     for (size_t k = 0; k < p->n; k++) {
         ap[k].fqdn = p->peers[k].fqdn;
         ap[k].ip = p->peers[k].resolved ? p->peers[k].ip : NULL;
     }
-    char *out = NULL, why[RCI_ERR_LEN];
-    int n = af_rewrite(text, ap, p->n, &out, why, sizeof why);
-    free(text);
-    if (n < 0) snprintf(err, errlen, "%s: %s", path, why);
-    if (n > 0 && fio_write_atomic(path, out, err, errlen) != 0) n = -1;
-    free(out);
+    int n = af_rewrite(text, ap, p->n, out, err, errlen);
     for (size_t k = 0, named = 0; n > 0 && k < p->n; k++) {
         if (!ap[k].old_ip[0]) continue;
         size_t at = strlen(what);
@@ -281,5 +274,19 @@ int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t
                  p->peers[k].ip);
     }
     free(ap);
+    return n;
+}
+
+int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t whatlen, char *err, size_t errlen)
+{
+    what[0] = '\0';
+    char *text, *out = NULL, why[RCI_ERR_LEN];
+    size_t len;
+    if (fio_read_all(path, SRV_NODES_CONF_MAX, &text, &len, err, errlen) != 0) return -1;
+    int n = peers_readdress(p, text, &out, what, whatlen, why, sizeof why);
+    free(text);
+    if (n < 0) snprintf(err, errlen, "%s: %s", path, why);
+    if (n > 0 && fio_write_atomic(path, out, err, errlen) != 0) n = -1;
+    free(out);
     return n;
 }

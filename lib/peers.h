@@ -72,10 +72,16 @@ int peers_fan_some(const peers_t *p, const int *want, const cfg_t *cfg, const rc
                    const char **argv, int64_t deadline, volatile sig_atomic_t *interrupted, fan_target_t **out,
                    size_t **peer_of, char *err, size_t errlen);
 void peers_fan_free(fan_target_t *t, size_t *peer_of, size_t m);
+/* The nodes.conf text with the address DNS gave each resolved peer whose node it has at another
+ * one (lib/addrfix.h), in *out (malloc'd; NULL when nothing changed). Returns the number of peers
+ * rewritten, with what changed in what ("redis-shard5-0 198.18.0.20 -> 198.18.0.120, ...", at most
+ * a dozen named), or -1 with err (which line, or out of memory). */
+int peers_readdress(const peers_t *p, const char *text, char **out, char *what, size_t whatlen, char *err,
+                    size_t errlen);
 /* Write into the nodes.conf at path the address DNS gave each resolved peer whose node the file
  * still has at another one (lib/addrfix.h says when and why). Returns the number of peers
- * rewritten, with what changed in what ("redis-shard5-0 198.18.0.20 -> 198.18.0.120, ...", at
- * most a dozen named), or -1 with err (the file, the line); the file is then left as it was. */
+ * rewritten, with what changed in what (as peers_readdress), or -1 with err (the file, the line);
+ * the file is then left as it was. */
 int peers_write_addresses(const peers_t *p, const char *path, char *what, size_t whatlen, char *err, size_t errlen);
 
 #endif

@@ -49,9 +49,11 @@ typedef struct {
     cv_view_t next;           /* the local CLUSTER NODES read with the last round's actions; n 0: none */
     cv_view_t peer_views;     /* the peers' views of the last read (obs_t.seen), for reuse */
     int64_t peer_views_at;    /* clock_now_ms of that read; 0: none */
+    int64_t server_up;        /* monotonic ms when the temporary server of the rules answered */
     int reconciled;           /* the rules ran (not seeded): nodes.conf is the temporary server's */
     char (*forgotten)[CV_ID_LEN + 1]; /* the ids this run sent FORGET for (dec_input_t.forgotten) */
     size_t n_forgotten, cap_forgotten;
+    int resolved_first;       /* every name was resolved before the server started (readdress_first) */
 } run_t;
 
 static void describe_nodes_conf(const cfg_t *cfg)
@@ -342,7 +344,9 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
         o.deadline = r->deadline;
         o.interrupted = interrupted;
         if (r->peer_views_at) { o.reuse = &r->peer_views; o.reuse_at = r->peer_views_at; }
-        int mode = round == 0 ? PEERS_RESOLVE_ALL : PEERS_RESOLVE_DUE;
+        /* Every name in the first round; readdress_first may have just resolved them: then only
+         * those that did not resolve (an address is at most PEERS_REFRESH_MS old). */
+        int mode = round > 0 ? PEERS_RESOLVE_DUE : r->resolved_first ? PEERS_RESOLVE_UNRESOLVED : PEERS_RESOLVE_ALL;
         o.dns_trouble = peers_resolve(&r->peers, r->cfg, r->deadline, mode, o.dns_reason, sizeof o.dns_reason);
         if (o.dns_trouble < 0) { snprintf(err, errlen, "%s", o.dns_reason); return RCI_ERR_RUNTIME; }
         /* The temporary server is ours and local: a slow answer (a loaded node) is retried until
@@ -362,7 +366,10 @@ static int reconcile(run_t *r, volatile sig_atomic_t *interrupted, char *err, si
          * the server can hear every peer (and Redis demote a failed-over master) before the first
          * read, and the first round would then differ from what plan showed (sim.plan_run). */
         o.heard_since_unix_ms = round == 0 ? INT64_MAX : r->started_unix_ms;
-        o.elapsed_ms = clock_now_ms() - r->started;
+        /* Rule 8's graces count from the server's first answer, not the run's start: on a loaded
+         * node the server can take longer than the grace to start, and a peer known at its address
+         * would otherwise get no grace at all. */
+        o.elapsed_ms = clock_now_ms() - r->server_up;
         o.forgotten = (const char (*)[CV_ID_LEN + 1])r->forgotten;
         o.n_forgotten = r->n_forgotten;
         dec_plan_t plan;
@@ -542,6 +549,7 @@ static int run_work(run_t *r, int seed, volatile sig_atomic_t *interrupted, char
      * every node it loads with the load time (clusterLoadConfig), which would otherwise look like a
      * PONG heard now and let a stale view decide (rule 8). */
     r->started_unix_ms = clock_unix_ms() + 1;
+    r->server_up = clock_now_ms();
     r->reconciled = 1;
     return reconcile(r, interrupted, err, errlen);
 }
@@ -595,6 +603,35 @@ static void drop_forgotten(const run_t *r)
     free(out);
 }
 
+/* A pod whose peers moved while it was down (every pod restarted at once, say) finds them in its
+ * nodes.conf at their old addresses. Its temporary server would reach none of them there, and
+ * rule 2 would MEET each one at its new address and wait for the handshakes. The same rewrite as
+ * write_addresses (lib/addrfix.h), done before the server loads the file, lets it reach them at
+ * once by their known ids; rule 8 still waits to hear from each. A peer that does not resolve yet
+ * is left as it was (rule 2 meets it once it does). plan shows this step (lib/inspect.c). */
+static void readdress_first(run_t *r)
+{
+    char path[CFG_PATH + 16], what[1024], err[RCI_ERR_LEN];
+    srv_nodes_conf_path(r->cfg, path, sizeof path);
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size == 0) return;
+    int trouble = peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_ALL, err, sizeof err);
+    if (trouble < 0) {
+        LOG_W("%s; the peers' addresses in nodes.conf are left as they are", err);
+        return;
+    }
+    r->resolved_first = trouble == 0;
+    int n = peers_write_addresses(&r->peers, path, what, sizeof what, err, sizeof err);
+    if (n < 0)
+        LOG_W("could not write the peers' current addresses into nodes.conf (%s); the run meets them at the "
+              "addresses DNS gives instead", err);
+    else if (n > 0)
+        LOG_I("nodes.conf: %d peer%s known there at an old address written at the address DNS gives, before the "
+              "temporary server loads it, so it reaches them without a MEET: %s", n, n == 1 ? "" : "s", what);
+    else
+        LOG_D("nodes.conf: every peer that resolves is known there at the address DNS gives");
+}
+
 static const char *advice(int status)
 {
     switch (status) {
@@ -642,6 +679,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
     int seed = seedrun_applies(cfg, id, why_not, sizeof why_not);
     if (!seed) LOG_D("not seeding: %s", why_not);
     r.srv.client_port = seed && id->ordinal > 0;
+    if (!seed) readdress_first(&r);
     if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0)
         status = RCI_ERR_RUNTIME;
     else

@@ -11,7 +11,8 @@ summary_of() { sed -n "s/.*\"$1_summary\":\"\([^\"]*\)\".*/\1/p"; }
 role_actions() { tr ';' '\n' | sed 's/^ *//' | grep -E '^(forget|replicate|add-slots|bump-epoch)' | sort -u || true; }
 
 compare() { # pod case-name
-    local p=$1 what=$2 plan_json run_log first plan_next plan_later run_roles
+    local p=$1 what=$2 first plan_next plan_later run_roles
+    # plan_json and run_log are left for the caller's own checks
     step "$what: plan in the held pod, then run"
     plan_json=$(sim exec "$p" -- "$RCI_BIN" plan --json) || fail "$what: plan failed"
     plan_next=$(summary_of next <<<"$plan_json")
@@ -36,9 +37,16 @@ sim up --bin "$RCI_BIN" --net "$SIM_NET" --shards 3 --replicas 1 --node-timeout 
 converge
 sim write 1000
 
-# A replica comes back with a new IP: plan and run both wait to hear from the peers, then it is done.
+# A replica comes back with a new IP, and a peer moved while it was held (its nodes.conf has that
+# peer at its old address): plan shows the address written into nodes.conf before the temporary
+# server starts, run writes it so; both then wait to hear from the peers, and it is done.
 sim restart redis-shard1-1 --hold
-compare redis-shard1-1 "replica, new IP"
+sim restart redis-shard0-1
+compare redis-shard1-1 "replica, new IP, a peer moved"
+grep -q '"addresses_written_first":{"count":1,"peers":"redis-shard0-1 ' <<<"$plan_json" ||
+    fail "plan did not show redis-shard0-1's new address written first: $(grep -o '"addresses_written_first":{[^}]*}' <<<"$plan_json")"
+grep -q 'nodes.conf: 1 peer known there at an old address written .*: redis-shard0-1 ' "$run_log" ||
+    fail "run did not write redis-shard0-1's new address first: $(grep 'nodes.conf' "$run_log")"
 
 # A master is down past the node timeout: its replica takes over; it comes back holding stale slots.
 sim restart redis-shard2-0 --down-for 8 --hold
