@@ -1,7 +1,10 @@
 /* nodes.conf addresses brought up to date from DNS (lib/addrfix.c): text in, text out. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "addrfix.h"
+#include "peers.h"
 #include "t.h"
 
 #define H ".redis-headless.default.svc.cluster.local"
@@ -129,6 +132,59 @@ static void drops_forgotten_ids(void)
     free(out);
 }
 
+/* peers_readdress (lib/peers.c): the same rewrite from the peers' DNS answers, and what it says
+ * changed (the run's log line and plan's addresses_written_first). */
+static void peers_readdress_says_what_moved(void)
+{
+    dec_peer_t dp[3] = {
+        { .name = "redis-shard1-0", .fqdn = "redis-shard1-0" H, .resolved = 1, .ip = "198.18.0.111" },
+        { .name = "redis-shard0-1", .fqdn = "redis-shard0-1" H, .resolved = 1, .ip = "198.18.0.12" },
+        { .name = "redis-shard2-0", .fqdn = "redis-shard2-0" H, .resolved = 0 },
+    };
+    peers_t p;
+    memset(&p, 0, sizeof p);
+    p.n = 3;
+    p.peers = dp;
+    char *out = NULL, what[256], err[128];
+    CHECK(peers_readdress(&p, ME S1 R0 VARS, &out, what, sizeof what, err, sizeof err) == 1);
+    CHECK_STR(what, "redis-shard1-0 198.18.0.11 -> 198.18.0.111");
+    CHECK(out != NULL && strstr(out, " 198.18.0.111:6379@16379,redis-shard1-0" H) != NULL);
+    free(out);
+    dp[0].resolved = 0; /* nothing resolves elsewhere: nothing written, nothing said */
+    CHECK(peers_readdress(&p, ME S1 R0 VARS, &out, what, sizeof what, err, sizeof err) == 0);
+    CHECK(out == NULL);
+    CHECK_STR(what, "");
+}
+
+/* More than a dozen moved: a dozen named, then ", ...". */
+static void peers_readdress_names_a_dozen(void)
+{
+    enum { N = 14 };
+    dec_peer_t dp[N];
+    char names[N][32], fqdns[N][96], text[N * 160 + 1] = "";
+    for (int k = 0; k < N; k++) {
+        snprintf(names[k], sizeof names[k], "redis-shard%d-0", k + 1);
+        snprintf(fqdns[k], sizeof fqdns[k], "%s" H, names[k]);
+        memset(&dp[k], 0, sizeof dp[k]);
+        dp[k].name = names[k];
+        dp[k].fqdn = fqdns[k];
+        dp[k].resolved = 1;
+        snprintf(dp[k].ip, sizeof dp[k].ip, "198.18.1.%d", k + 1);
+        size_t at = strlen(text);
+        snprintf(text + at, sizeof text - at, "%040d 198.18.0.%d:6379@16379,%s master - 0 0 %d connected\n", k + 1,
+                 k + 1, fqdns[k], k + 2);
+    }
+    peers_t p;
+    memset(&p, 0, sizeof p);
+    p.n = N;
+    p.peers = dp;
+    char *out = NULL, what[1024], err[128];
+    CHECK(peers_readdress(&p, text, &out, what, sizeof what, err, sizeof err) == N);
+    CHECK_CONTAINS(what, "redis-shard12-0 198.18.0.12 -> 198.18.1.12, ...");
+    CHECK(strstr(what, "redis-shard13-0") == NULL);
+    free(out);
+}
+
 int main(void)
 {
     rewrites_only_stale_resolved_peers();
@@ -138,5 +194,7 @@ int main(void)
     ipv6_and_aux_fields();
     a_line_that_is_not_a_node_is_refused();
     drops_forgotten_ids();
+    peers_readdress_says_what_moved();
+    peers_readdress_names_a_dozen();
     return T_DONE();
 }
