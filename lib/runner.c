@@ -56,15 +56,18 @@ typedef struct {
     int resolved_first;       /* every name was resolved before the server started (readdress_first) */
 } run_t;
 
-static void describe_nodes_conf(const cfg_t *cfg)
+/* Says whether this pod has a nodes.conf (its node id) and returns it: 1 yes, 0 no. */
+static int describe_nodes_conf(const cfg_t *cfg)
 {
     char path[CFG_PATH + 16];
     srv_nodes_conf_path(cfg, path, sizeof path);
     struct stat st;
-    if (stat(path, &st) == 0 && st.st_size > 0)
+    if (stat(path, &st) == 0 && st.st_size > 0) {
         LOG_I("found %s (%lld bytes): this pod keeps its node id", path, (long long)st.st_size);
-    else
-        LOG_I("no %s: this pod starts as a new node", path);
+        return 1;
+    }
+    LOG_I("no %s: this pod starts as a new node", path);
+    return 0;
 }
 
 /* Remember an id this run forgot: seen again, it is forgotten again (rule 11), and it is dropped
@@ -554,22 +557,34 @@ static int run_work(run_t *r, int seed, volatile sig_atomic_t *interrupted, char
     return reconcile(r, interrupted, err, errlen);
 }
 
-/* A peer whose new address did not answer within the handshake grace is still in the saved
- * nodes.conf at its old one (lib/addrfix.h); if its own run did the same with this pod, the two
- * main servers would never connect until one marks the other failing. The address DNS gives now
- * is written instead. A failure here loses nothing: Redis repairs such a pair after a node timeout. */
-static void write_addresses(const run_t *r)
+/* Write into nodes.conf the address DNS gives each peer it has at another one (lib/addrfix.h).
+ * Before the temporary server loads it (first): a pod whose peers moved while it was down (every
+ * pod restarted at once, say) finds them there at their old addresses; its server would reach
+ * none of them, and rule 2 would MEET each one at its new address and wait for the handshakes.
+ * Written first, the server reaches them at once by their known ids; rule 8 still waits to hear
+ * from each; a peer that does not resolve yet is left as it was (rule 2 meets it once it does);
+ * plan shows this step (lib/inspect.c). After the run: a peer whose new address did not answer
+ * within the handshake grace is still in the saved nodes.conf at its old one; if its own run did
+ * the same with this pod, the two main servers would never connect until one marks the other
+ * failing. A failure here loses nothing: the run meets them instead, or Redis repairs such a pair
+ * after a node timeout. */
+static void write_addresses(const run_t *r, int first)
 {
     char path[CFG_PATH + 16], what[1024], err[RCI_ERR_LEN];
     srv_nodes_conf_path(r->cfg, path, sizeof path);
     int n = peers_write_addresses(&r->peers, path, what, sizeof what, err, sizeof err);
     if (n < 0)
-        LOG_W("could not write the peers' current addresses into nodes.conf (%s); a peer still at an old address "
-              "there is found again by gossip within a node timeout", err);
+        LOG_W("could not write the peers' current addresses into nodes.conf (%s); %s", err,
+              first ? "the run meets them at the addresses DNS gives instead"
+                    : "a peer still at an old address there is found again by gossip within a node timeout");
     else if (n > 0)
-        LOG_I("nodes.conf: %d peer%s still known at an old address (no answer at the new one within the handshake "
-              "grace) written at the address DNS gives, so the main container's server reaches them at once: %s",
-              n, n == 1 ? "" : "s", what);
+        LOG_I("nodes.conf: %d peer%s %s written at the address DNS gives, %s: %s", n, n == 1 ? "" : "s",
+              first ? "known there at an old address"
+                    : "still known at an old address (no answer at the new one within the handshake grace)",
+              first ? "before the temporary server loads it, so it reaches them without a MEET"
+                    : "so the main container's server reaches them at once", what);
+    else
+        LOG_D("nodes.conf: every peer that resolves is known there at the address DNS gives");
 }
 
 /* An id this run forgot may be back in the temporary server's view when it saved nodes.conf: that
@@ -603,33 +618,17 @@ static void drop_forgotten(const run_t *r)
     free(out);
 }
 
-/* A pod whose peers moved while it was down (every pod restarted at once, say) finds them in its
- * nodes.conf at their old addresses. Its temporary server would reach none of them there, and
- * rule 2 would MEET each one at its new address and wait for the handshakes. The same rewrite as
- * write_addresses (lib/addrfix.h), done before the server loads the file, lets it reach them at
- * once by their known ids; rule 8 still waits to hear from each. A peer that does not resolve yet
- * is left as it was (rule 2 meets it once it does). plan shows this step (lib/inspect.c). */
+/* Resolve every peer and write their addresses into nodes.conf before the temporary server starts. */
 static void readdress_first(run_t *r)
 {
-    char path[CFG_PATH + 16], what[1024], err[RCI_ERR_LEN];
-    srv_nodes_conf_path(r->cfg, path, sizeof path);
-    struct stat st;
-    if (stat(path, &st) != 0 || st.st_size == 0) return;
+    char err[RCI_ERR_LEN];
     int trouble = peers_resolve(&r->peers, r->cfg, r->deadline, PEERS_RESOLVE_ALL, err, sizeof err);
     if (trouble < 0) {
         LOG_W("%s; the peers' addresses in nodes.conf are left as they are", err);
         return;
     }
     r->resolved_first = trouble == 0;
-    int n = peers_write_addresses(&r->peers, path, what, sizeof what, err, sizeof err);
-    if (n < 0)
-        LOG_W("could not write the peers' current addresses into nodes.conf (%s); the run meets them at the "
-              "addresses DNS gives instead", err);
-    else if (n > 0)
-        LOG_I("nodes.conf: %d peer%s known there at an old address written at the address DNS gives, before the "
-              "temporary server loads it, so it reaches them without a MEET: %s", n, n == 1 ? "" : "s", what);
-    else
-        LOG_D("nodes.conf: every peer that resolves is known there at the address DNS gives");
+    write_addresses(r, 1);
 }
 
 static const char *advice(int status)
@@ -672,14 +671,14 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
               "(paths.data_dir) writable by this container's user", cfg->data_dir, why);
         return RCI_ERR_RUNTIME;
     }
-    describe_nodes_conf(cfg);
+    int has_nodes_conf = describe_nodes_conf(cfg);
     char why_not[RCI_ERR_LEN];
     /* Asked before the temporary server writes a nodes.conf of its own. A fresh replica's server
      * answers on the client port: its pod 0 reads it there to know the shard holds no data. */
     int seed = seedrun_applies(cfg, id, why_not, sizeof why_not);
     if (!seed) LOG_D("not seeding: %s", why_not);
     r.srv.client_port = seed && id->ordinal > 0;
-    if (!seed) readdress_first(&r);
+    if (!seed && has_nodes_conf) readdress_first(&r);
     if (srv_write_runtime_config(cfg, id, r.peers.me.fqdn, auth, err, sizeof err) != 0)
         status = RCI_ERR_RUNTIME;
     else
@@ -694,7 +693,7 @@ int runner_run(const cfg_t *cfg, const ident_t *id, const rc_auth_t *auth, volat
         status = RCI_ERR_RUNTIME;
     }
     drop_forgotten(&r);
-    if (status == RCI_OK && r.reconciled) write_addresses(&r);
+    if (status == RCI_OK && r.reconciled) write_addresses(&r, 0);
     free(r.forgotten);
     peers_free(&r.peers);
     if (status == RCI_OK) {
