@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addrfix.h"
 #include "clock.h"
 #include "cview.h"
-#include "addrfix.h"
 #include "decide.h"
 #include "fileio.h"
 #include "log.h"
@@ -70,7 +70,7 @@ static int describe_nodes_conf(const cfg_t *cfg)
     return 0;
 }
 
-/* Remember an id this run forgot: seen again, it is forgotten again (rule 11), and it is dropped
+/* Remember an id this run forgot: seen again, it is forgotten again (rule 10), and it is dropped
  * from the nodes.conf the temporary server saves (drop_forgotten). */
 static void note_forgotten(run_t *r, const char *id)
 {
@@ -598,12 +598,11 @@ static void drop_forgotten(const run_t *r)
     srv_nodes_conf_path(r->cfg, path, sizeof path);
     char *text = NULL, *out = NULL;
     size_t len;
-    int n = -1;
     if (fio_read_all(path, SRV_NODES_CONF_MAX, &text, &len, err, sizeof err) != 0) {
         LOG_W("could not check nodes.conf for forgotten ids: %s", err);
         return;
     }
-    n = af_drop(text, (const char (*)[CV_ID_LEN + 1])r->forgotten, r->n_forgotten, &out, why, sizeof why);
+    int n = af_drop(text, (const char (*)[CV_ID_LEN + 1])r->forgotten, r->n_forgotten, &out, why, sizeof why);
     if (n < 0)
         LOG_W("could not drop forgotten ids from %s: %s", path, why);
     else if (n > 0 && fio_write_atomic(path, out, err, sizeof err) != 0)
