@@ -59,11 +59,12 @@ pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done | awk '
 sleep 60 &
 stranger=$!
 echo "$stranger 1" >"$SIM_STATE/pods/$a/kubelet.pid"
+net=$(sim net)
 sim down
 kill -0 $stranger 2>/dev/null || { echo "down killed a process that was not the simulation's (pid $stranger)"; exit 1; }
 kill $stranger; wait $stranger 2>/dev/null || true
 [ "$(ip netns list | sort)" = "$before" ] || { echo "namespaces left: $(ip netns list)"; exit 1; }
-if ip link show "psbr$SIM_NET" >/dev/null 2>&1; then echo "bridge left"; exit 1; fi
+if ip link show "psbr$net" >/dev/null 2>&1; then echo "bridge left"; exit 1; fi
 # A zombie holds nothing; here pid 1 may take a while to reap the orphans it inherited.
 for p in $pids; do
     st=$(ps -o stat= -p "$p" 2>/dev/null | cut -c1 || true)
