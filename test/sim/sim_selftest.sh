@@ -53,7 +53,12 @@ if sim exec $b -- timeout 3 getent hosts "$a.redis-headless.default.svc.cluster.
 sim dns-start
 [ "$(resolve $a)" = "$ipa2" ]
 step "down leaves no namespace, bridge or process behind, and signals only its own processes"
-pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done | awk '{ print $1 }'; awk '{ print $1 }' "$SIM_STATE/dns/pid")
+# A restart leaves a job that deletes the pod's old veth 3 s later (podsim's pods_stop): down must
+# end it, or it deletes the veth of the same name of the next simulation on this net.
+sim restart $b --no-wait
+job_pids=$(cat "$SIM_STATE"/jobs/* 2>/dev/null | awk '{ print $1 }')
+[ -n "$job_pids" ] || { echo "the restart of $b left no job's pid file"; exit 1; }
+pids=$(for d in "$SIM_STATE"/pods/*; do cat "$d"/*.pid 2>/dev/null; done | awk '{ print $1 }'; awk '{ print $1 }' "$SIM_STATE/dns/pid"; echo "$job_pids")
 # A stale pid file whose pid now belongs to another process (here: one this test started) must
 # not make down kill it: the recorded start time does not match.
 sleep 60 &
